@@ -1,0 +1,293 @@
+// The CLI's Engine API client: HTTP over a unix socket or TCP (with TLS), with
+// dockerd-style version negotiation done lazily (one round trip saved per
+// command: requests go out as /v1.47 and fall back to /_ping only when the
+// server refuses that version).
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { Readable, type Duplex } from 'node:stream';
+
+export const CLIENT_API_VERSION = '1.47';
+
+export interface TlsConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  verify: boolean;
+}
+
+export interface ClientOptions {
+  /** unix:///path, tcp://host:port, http(s)://host:port */
+  host: string;
+  tls?: TlsConfig;
+  /** Fixed API version (DOCKER_API_VERSION); negotiation is skipped. */
+  version?: string;
+}
+
+/** A response whose body may already have been read once (for negotiation). */
+export interface ApiResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Readable;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined | null | string[]>;
+  body?: unknown;
+  /** A raw body (tar archives); sent with the given content type. */
+  stream?: Readable;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** An error answer from the daemon: the status and dockerd's message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The daemon could not be reached at all. */
+export class ConnectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectionError';
+  }
+}
+
+export class ApiClient {
+  private version: string;
+  private negotiated: boolean;
+  private readonly agent: http.Agent;
+  private readonly socketPath?: string;
+  private readonly hostname?: string;
+  private readonly port?: number;
+  private readonly secure: boolean;
+
+  constructor(readonly options: ClientOptions) {
+    this.version = options.version ?? CLIENT_API_VERSION;
+    this.negotiated = options.version !== undefined;
+    const h = options.host;
+    if (h.startsWith('unix://')) {
+      this.socketPath = h.slice('unix://'.length);
+      this.secure = false;
+    } else {
+      const u = new URL(h.replace(/^tcp:/, options.tls ? 'https:' : 'http:'));
+      this.hostname = u.hostname.replace(/^\[|\]$/g, '');
+      this.secure = u.protocol === 'https:' || options.tls !== undefined;
+      this.port = u.port ? Number(u.port) : this.secure ? 2376 : 2375;
+    }
+    const tls = options.tls;
+    this.agent = this.secure
+      ? new https.Agent({
+          keepAlive: true,
+          ca: tls?.ca ? readFileSync(tls.ca) : undefined,
+          cert: tls?.cert ? readFileSync(tls.cert) : undefined,
+          key: tls?.key ? readFileSync(tls.key) : undefined,
+          rejectUnauthorized: tls?.verify ?? true,
+        })
+      : new http.Agent({ keepAlive: true });
+  }
+
+  get apiVersion(): string {
+    return this.version;
+  }
+
+  /** The host string as the user gave it, for error messages. */
+  get hostDescription(): string {
+    return this.options.host;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private buildPath(path: string, query?: RequestOptions['query']): string {
+    let p = `/v${this.version}${path}`;
+    if (query) {
+      const sp = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) {
+        if (v === undefined || v === null) continue;
+        if (Array.isArray(v)) for (const x of v) sp.append(k, x);
+        else sp.append(k, String(v));
+      }
+      const s = sp.toString();
+      if (s) p += `?${s}`;
+    }
+    return p;
+  }
+
+  private requestOptions(method: string, path: string, headers: Record<string, string>): http.RequestOptions {
+    return {
+      method,
+      path,
+      agent: this.agent,
+      socketPath: this.socketPath,
+      hostname: this.socketPath ? 'api.moby.localhost' : this.hostname,
+      port: this.socketPath ? undefined : this.port,
+      headers: { 'User-Agent': 'berth-cli', ...headers },
+    };
+  }
+
+  private connectionError(err: NodeJS.ErrnoException): ConnectionError {
+    if (this.socketPath) {
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+        return new ConnectionError(`Cannot connect to the Docker daemon at unix://${this.socketPath}. Is the docker daemon running?`);
+      }
+      if (err.code === 'EACCES') {
+        return new ConnectionError(`permission denied while trying to connect to the Docker daemon socket at unix://${this.socketPath}: ${err.message}`);
+      }
+    }
+    return new ConnectionError(`Cannot connect to the Docker daemon at ${this.options.host}. Is the docker daemon running?`);
+  }
+
+  /** Send a request; resolves with the response (any status). */
+  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
+    const res = await this.send(method, path, opts);
+    if (res.statusCode === 400 && !this.negotiated) {
+      // The server may be older than our version: negotiate and retry once.
+      const body = await readAll(res);
+      const msg = safeMessage(body);
+      if (/client version .* is too new/.test(msg) && !opts.stream) {
+        await this.negotiate();
+        return asResponse(await this.send(method, path, opts));
+      }
+      return { status: 400, headers: res.headers, body: Readable.from([body]) };
+    }
+    return asResponse(res);
+  }
+
+  private send(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    let payload: Buffer | undefined;
+    if (opts.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(opts.body));
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    } else if (opts.stream) {
+      headers['Content-Type'] = opts.contentType ?? 'application/x-tar';
+    }
+    const mod = this.secure ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(this.requestOptions(method, this.buildPath(path, opts.query), headers), resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(err.code ? this.connectionError(err) : err));
+      if (payload) req.end(payload);
+      else if (opts.stream) opts.stream.pipe(req);
+      else req.end();
+    });
+  }
+
+  async negotiate(): Promise<void> {
+    const res = await this.send('GET', '/_ping', {}).catch((err: unknown) => {
+      throw err;
+    });
+    await readAll(res);
+    const v = res.headers['api-version'];
+    const serverVersion = Array.isArray(v) ? v[0] : v;
+    this.negotiated = true;
+    if (serverVersion && compare(serverVersion, CLIENT_API_VERSION) < 0) this.version = serverVersion;
+  }
+
+  /** Request and parse a JSON answer; error statuses throw ApiError with dockerd's message. */
+  async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(method, path, opts);
+    const body = await readAll(res.body);
+    const status = res.status;
+    if (status >= 400) throw new ApiError(status, safeMessage(body));
+    if (status === 204 || body.length === 0) return undefined as T;
+    return JSON.parse(body.toString('utf8')) as T;
+  }
+
+  /** Request where only success matters. */
+  async call(method: string, path: string, opts: RequestOptions = {}): Promise<void> {
+    const res = await this.raw(method, path, opts);
+    const body = await readAll(res.body);
+    if (res.status >= 400) throw new ApiError(res.status, safeMessage(body));
+  }
+
+  /** Request a streamed answer (logs, JSON progress, tar); error statuses throw. */
+  async stream(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
+    const res = await this.raw(method, path, opts);
+    if (res.status >= 400) throw new ApiError(res.status, safeMessage(await readAll(res.body)));
+    return res;
+  }
+
+  /**
+   * Open a hijacked connection (attach, exec start): `Upgrade: tcp`, then the
+   * socket carries the raw stream both ways.
+   */
+  async hijack(method: string, path: string, opts: RequestOptions = {}): Promise<{ socket: Duplex; head: Buffer; contentType: string }> {
+    const attempt = (): Promise<{ socket: Duplex; head: Buffer; contentType: string } | { res: http.IncomingMessage }> => {
+      const headers: Record<string, string> = { Connection: 'Upgrade', Upgrade: 'tcp', ...(opts.headers ?? {}) };
+      let payload: Buffer | undefined;
+      if (opts.body !== undefined) {
+        payload = Buffer.from(JSON.stringify(opts.body));
+        headers['Content-Type'] = 'application/json';
+        headers['Content-Length'] = String(payload.length);
+      }
+      const mod = this.secure ? https : http;
+      // Hijacked sockets must not return to the keep-alive pool.
+      const reqOpts = { ...this.requestOptions(method, this.buildPath(path, opts.query), headers), agent: false as const };
+      if (this.secure) Object.assign(reqOpts, { ca: (this.agent as https.Agent).options.ca, cert: (this.agent as https.Agent).options.cert, key: (this.agent as https.Agent).options.key, rejectUnauthorized: (this.agent as https.Agent).options.rejectUnauthorized });
+      return new Promise((resolve, reject) => {
+        const req = mod.request(reqOpts);
+        req.on('upgrade', (res, socket, head) => {
+          const ct = res.headers['content-type'];
+          resolve({ socket, head, contentType: Array.isArray(ct) ? ct[0]! : (ct ?? '') });
+        });
+        req.on('response', (res) => resolve({ res }));
+        req.on('error', (err: NodeJS.ErrnoException) => reject(err.code ? this.connectionError(err) : err));
+        req.end(payload);
+      });
+    };
+    let r = await attempt();
+    if ('res' in r) {
+      const body = await readAll(r.res);
+      const status = r.res.statusCode ?? 0;
+      const msg = safeMessage(body);
+      if (status === 400 && !this.negotiated && /client version .* is too new/.test(msg)) {
+        await this.negotiate();
+        r = await attempt();
+        if ('res' in r) throw new ApiError(r.res.statusCode ?? 0, safeMessage(await readAll(r.res)));
+        return r;
+      }
+      throw new ApiError(status, msg);
+    }
+    return r;
+  }
+}
+
+export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks);
+}
+
+export function safeMessage(body: Buffer): string {
+  const text = body.toString('utf8');
+  try {
+    const j = JSON.parse(text) as { message?: unknown };
+    if (typeof j.message === 'string') return j.message;
+  } catch {
+    // not JSON: use the text
+  }
+  return text.trim();
+}
+
+function asResponse(res: http.IncomingMessage): ApiResponse {
+  return { status: res.statusCode ?? 0, headers: res.headers, body: res };
+}
+
+function compare(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}

@@ -1,0 +1,159 @@
+// berthd: parse flags and daemon.json, take the data-root lock, wire the
+// engine's services to the API router, listen, and handle signals.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createLogger, parseLogLevel, type Logger } from '../common/log.js';
+import { FileLock } from '../common/flock.js';
+import { ApiServer } from '../api/http/server.js';
+import { Router } from '../api/http/router.js';
+import { SystemRoutes } from '../api/system/routes.js';
+import { berthVersion } from '../common/version.js';
+import { API_VERSION_MAX } from '../api/http/version.js';
+import { applyConfigFile, defaultUnixSocket, isLoopbackTcp, reloadableKeys, type DaemonConfig } from './config.js';
+import { parseDaemonArgs } from './flags.js';
+import { readHostInfo } from './host-info.js';
+import { DaemonSystem, loadEngineId } from './system.js';
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseDaemonArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 125;
+  }
+  if (parsed.help) {
+    process.stdout.write(parsed.help);
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(`berthd version ${berthVersion}, API ${API_VERSION_MAX}\n`);
+    return 0;
+  }
+  let config: DaemonConfig;
+  try {
+    config = parsed.build();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const { logger, sink } = createLogger(config.debug ? 'debug' : config.logLevel, config.logFile);
+
+  if (config.hosts.length === 0) config.hosts = [defaultUnixSocket];
+  for (const h of config.hosts) {
+    if (h.startsWith('tcp://') && !config.tls && !config.tlsVerify && !isLoopbackTcp(h)) {
+      if (!config.insecureTcp) {
+        logger.error(`refusing to listen on ${h} without TLS: use --tlsverify, or --insecure-tcp to accept that anyone on the network can control this host`);
+        return 1;
+      }
+      logger.warn(`Binding to ${h} without TLS: anyone who can reach this address has root on this host`);
+    }
+  }
+
+  await fs.mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
+  await fs.mkdir(config.execRoot, { recursive: true, mode: 0o700 });
+  const lock = FileLock.tryAcquire(path.join(config.dataRoot, 'berthd.lock'));
+  if (!lock) {
+    process.stderr.write(`berthd: another berthd is already running with data root ${config.dataRoot} (lock ${path.join(config.dataRoot, 'berthd.lock')} is held)\n`);
+    return 1;
+  }
+  lock.writePid(process.pid);
+  await fs.mkdir(path.dirname(config.pidfile), { recursive: true });
+  await fs.writeFile(config.pidfile, `${process.pid}`);
+
+  let current = config;
+  const host = readHostInfo();
+  const engineId = await loadEngineId(config.dataRoot);
+  const startedAt = new Date();
+
+  const commonHeaders = {
+    'Api-Version': API_VERSION_MAX,
+    'Docker-Experimental': String(config.experimental),
+    Ostype: 'linux',
+    Server: `Berth/${berthVersion} (linux)`,
+  };
+  const router = new Router(logger, commonHeaders);
+  const engine = await wireEngine({ config, logger, router });
+  router.addGroup(
+    new SystemRoutes(new DaemonSystem(() => current, host, engineId, engine.infoSources, startedAt)),
+  );
+
+  const server = new ApiServer(router, logger);
+  try {
+    for (const h of config.hosts) {
+      await server.listen({
+        address: h,
+        socketGroup: config.group,
+        tls: config.tls || config.tlsVerify ? { verify: config.tlsVerify, ca: config.tlsCaCert, cert: config.tlsCert, key: config.tlsKey } : undefined,
+      });
+    }
+  } catch (err) {
+    logger.error(`failed to listen: ${err instanceof Error ? err.message : String(err)}`);
+    await engine.shutdown();
+    lock.release();
+    return 1;
+  }
+  logger.info('Daemon has completed initialization', { version: berthVersion, root: config.dataRoot });
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`Processing signal '${signal}'`);
+    server.closeIdle();
+    await server.close();
+    await engine.shutdown();
+    await fs.rm(config.pidfile, { force: true });
+    lock.release();
+    logger.info('Daemon shutdown complete');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('terminated'));
+  process.on('SIGINT', () => void shutdown('interrupt'));
+  process.on('SIGHUP', () => {
+    try {
+      current = applyConfigFile(current, config.configFile, false, reloadableKeys);
+      sink.level = current.debug ? 'debug' : parseLogLevel(current.logLevel);
+      engine.reload(current);
+      logger.info('Reloaded configuration', { file: config.configFile });
+    } catch (err) {
+      logger.error(`Error reloading configuration: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  return -1; // keep running
+}
+
+interface WireInput {
+  config: DaemonConfig;
+  logger: Logger;
+  router: Router;
+}
+
+// The services the daemon wires; filled in as each concern lands.
+async function wireEngine(input: WireInput): Promise<{
+  infoSources: ConstructorParameters<typeof DaemonSystem>[3];
+  shutdown(): Promise<void>;
+  reload(config: DaemonConfig): void;
+}> {
+  void input;
+  return {
+    infoSources: {
+      containerCounts: () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
+      imageCount: () => 0,
+      storageDriver: () => ({ name: 'overlay2', status: [] }),
+      warnings: () => [],
+    },
+    shutdown: async () => {},
+    reload: () => {},
+  };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`berthd: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
