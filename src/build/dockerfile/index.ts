@@ -1,0 +1,77 @@
+// The Dockerfile language layer: parsing, typed instructions, variable
+// expansion. The builder executes what this produces.
+
+export {
+  type AstNode,
+  type AstResult,
+  type DirectiveName,
+  type Heredoc,
+  type KeyValueWord,
+  type ParseWarning,
+  type ParserDirective,
+  heredocData,
+  parseAst,
+  parseHeredocWord,
+  parseWords,
+} from './ast.js';
+export { DockerfileParseError } from './errors.js';
+export {
+  type AddInstruction,
+  type ArgDefinition,
+  type ArgInstruction,
+  type CmdInstruction,
+  type Command,
+  type CopyInstruction,
+  type EntrypointInstruction,
+  type EnvInstruction,
+  type ExposeInstruction,
+  type FromInstruction,
+  type HealthcheckInstruction,
+  type HeredocSource,
+  type Instruction,
+  type InstructionBase,
+  type KeyValuePair,
+  type LabelInstruction,
+  type MaintainerInstruction,
+  type OnbuildInstruction,
+  type RunInstruction,
+  type RunMount,
+  type ShellInstruction,
+  type StopsignalInstruction,
+  type UserInstruction,
+  type VolumeInstruction,
+  type WorkdirInstruction,
+  instructionNames,
+} from './instructions.js';
+export {
+  type Dockerfile,
+  type Stage,
+  findStage,
+  formatStep,
+  formatWarnings,
+  noImageMessage,
+  noStagesMessage,
+  parseDockerfile,
+  stepCount,
+} from './parser.js';
+export {
+  type RunHeredocPlan,
+  type WordExpander,
+  expandHeredocBody,
+  expandInstruction,
+  parseRunMount,
+  ramInBytes,
+  runHeredocPlan,
+  wordExpander,
+} from './expand.js';
+export {
+  type EnvGetter,
+  type EnvSource,
+  type ProcessWordResult,
+  type ShellLexOptions,
+  ShellLex,
+  ShellLexError,
+  envGetter,
+  processWord,
+  processWords,
+} from './shell-lex.js';
