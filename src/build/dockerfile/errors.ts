@@ -7,8 +7,18 @@
 //      "ENV must have two arguments"
 //  - errors found while typing an instruction are prefixed with its line:
 //      "dockerfile parse error on line 3: unknown instruction: FOO"
-// Docker 20.10's classic builder printed "dockerfile parse error line 3: ..."
-// (no "on") and upper-cased unknown instructions; see the tests for the table.
+// The wording is that of current BuildKit, which docker 23+ (API 1.42+)
+// vendors for its classic builder too. Docker 20.10's classic builder
+// (BuildKit v0.8 vendored) differed, for the record:
+//   "dockerfile parse error line 3: unknown instruction: FOO" (no "on",
+//     keyword upper-cased, no "did you mean"; 19.03 and older: "Dockerfile
+//     parse error line 3: ...")
+//   "Unknown flag: foo", "Duplicate flag specified: foo", "Missing a value on
+//     flag: foo", "Expecting boolean value for flag foo, not: x"
+//   "... Destination could not be determined." (trailing period)
+//   "ARG requires exactly one argument" (one name per ARG)
+//   "--retries must be at least 1 (not 0)", and --interval=0s refused
+//   "[WARNING]: Empty continuation line found in:\n    RUN ..."
 
 import { EngineError } from '../../common/errors.js';
 
