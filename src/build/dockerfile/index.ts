@@ -52,6 +52,7 @@ export {
   noImageMessage,
   noStagesMessage,
   parseDockerfile,
+  requiresBuildKitMessage,
   stepCount,
 } from './parser.js';
 export {

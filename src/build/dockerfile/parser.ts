@@ -35,6 +35,15 @@ export interface Dockerfile {
 
 /** Docker's message for a Dockerfile with ARGs but no FROM (BuildKit). */
 export const noStagesMessage = 'dockerfile contains no stages to build';
+/**
+ * The classic builder's refusal of BuildKit-only options (moby
+ * dispatchers.go): RUN with any flag (the first of RunInstruction.flagsUsed)
+ * and ADD/COPY --chmod. Printed after the step line.
+ */
+export function requiresBuildKitMessage(option: string): string {
+  return `the --${option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`;
+}
+
 /** The classic builder's message when nothing was built (e.g. only ARGs). */
 export const noImageMessage = 'No image was generated. Is your Dockerfile empty?';
 

@@ -12,6 +12,7 @@ import {
   parseDockerfile,
   parseRunMount,
   ramInBytes,
+  requiresBuildKitMessage,
   runHeredocPlan,
   stepCount,
   type Command,
@@ -436,4 +437,13 @@ test('ramInBytes (docker/go-units)', () => {
     ['32.3.4', undefined], ['32mib2', undefined], ['32kbb', undefined],
   ];
   for (const [input, expected] of cases) assert.equal(ramInBytes(input), expected, input);
+});
+
+test('the classic builder\'s BuildKit-only message (moby dispatchers.go)', () => {
+  const run = one('RUN --mount=type=cache,target=/x make');
+  assert.ok(run.kind === 'RUN');
+  assert.equal(
+    requiresBuildKitMessage(run.flagsUsed[0]!),
+    'the --mount option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled',
+  );
 });
