@@ -116,8 +116,12 @@ export class BlobWriter extends Writable {
     if (this.done) throw new Error('blob writer already committed or aborted');
     if (!this.finished) {
       await new Promise<void>((resolve, reject) => {
+        if (this.errored) return reject(this.errored);
+        if (this.destroyed) return reject(new Error('blob write was aborted'));
         this.once('error', reject);
-        this.end(() => resolve());
+        this.once('close', () => reject(new Error('blob write was aborted')));
+        this.once('finish', () => resolve());
+        if (!this.writableEnded) this.end();
       });
     }
     this.done = true;

@@ -28,6 +28,7 @@ import {
 } from './reference.js';
 import { ContentStore, isSha256Digest, sha256Digest } from './content-store.js';
 import { asImageConfig, chainIdOf, type Descriptor, type ImageConfig } from './types.js';
+import { imageOwner } from './layers.js';
 
 export interface ImageRecord {
   id: string;
@@ -37,12 +38,16 @@ export interface ImageRecord {
   size: number;
   /** Unpacked size of each layer, in rootfs order (history sizes, shared size). */
   diffSizes: number[];
+  /** Size of each layer's uncompressed tar, when known (save). */
+  tarSizes?: number[];
   /** The layer blobs as pulled/loaded, in rootfs order, when they are in the content store. */
   layers?: Descriptor[];
   /** Manifests (and indexes) this image came with, by digest: its repo digests point at these. */
   manifests?: Descriptor[];
   /** Local parent image (legacy builder, docker commit). */
   parent?: string;
+  /** Repositories the image was pulled from (push mounts blobs from them). */
+  sources?: string[];
   /** When the image was stored here. */
   created: string;
   /** When the image was last tagged through tag/import/build (docker's Metadata.LastTagTime). */
@@ -84,9 +89,10 @@ interface RepositoriesFile {
   Repositories: Record<string, Record<string, string>>;
 }
 
-/** What the store needs to keep layer references right when an image goes away. */
-export interface LayerReleaser {
-  release(chainId: string): Promise<void>;
+/** The layer store operations the image store needs: each image owns its top layer as `image:<id>`. */
+export interface LayerOwnership {
+  retain(chainId: string, owner: string): Promise<void>;
+  release(chainId: string, owner: string): Promise<string[]>;
 }
 
 export class ImageStore {
@@ -100,14 +106,14 @@ export class ImageStore {
   private constructor(
     readonly root: string,
     readonly content: ContentStore,
-    private readonly layers: LayerReleaser,
+    private readonly layers: LayerOwnership,
     private readonly logger: Logger,
   ) {
     this.recordDir = path.join(root, 'records');
     this.refsFile = path.join(root, 'repositories.json');
   }
 
-  static async open(root: string, content: ContentStore, layers: LayerReleaser, logger: Logger): Promise<ImageStore> {
+  static async open(root: string, content: ContentStore, layers: LayerOwnership, logger: Logger): Promise<ImageStore> {
     const store = new ImageStore(root, content, layers, logger);
     await fs.mkdir(store.recordDir, { recursive: true, mode: 0o700 });
     await store.load();
@@ -164,21 +170,20 @@ export class ImageStore {
   }
 
   /**
-   * Store an image. The config blob is written to the content store, then
-   * the record (atomically). The caller's reference on `chainId` passes to
-   * the image, or is released when the image already existed.
+   * Store an image. The config blob is written to the content store, the
+   * image takes ownership of its top layer (`image:<id>`), then the record is
+   * written (atomically). The caller keeps whatever ownership it had on
+   * `chainId` (an operation's owner) and gives it up afterwards.
    */
   async create(input: NewImage): Promise<{ image: StoredImage; existed: boolean }> {
     const id = sha256Digest(input.rawConfig);
     const config = asImageConfig(JSON.parse(input.rawConfig.toString('utf8')));
     const expectedChain = chainIdOf(config.rootfs.diff_ids);
     if (expectedChain !== input.chainId) {
-      if (input.chainId) await this.layers.release(input.chainId);
       throw invalidParameter(`layer chain ${input.chainId || '(none)'} does not match the image's rootfs (${expectedChain || 'no layers'})`);
     }
     const existing = this.images.get(id);
     if (existing) {
-      if (input.chainId) await this.layers.release(input.chainId);
       // Learn blob descriptors and manifests we did not know.
       let changed = false;
       const rec = existing.record;
@@ -217,10 +222,11 @@ export class ImageStore {
     if (input.manifests?.length) record.manifests = input.manifests;
     if (input.parent) record.parent = input.parent;
     const image: StoredImage = { id, record, config, configSize: input.rawConfig.length };
+    if (input.chainId) await this.layers.retain(input.chainId, imageOwner(id));
     try {
       await this.writeRecord(record);
     } catch (err) {
-      if (input.chainId) await this.layers.release(input.chainId);
+      if (input.chainId) await this.layers.release(input.chainId, imageOwner(id)).catch(() => undefined);
       throw err;
     }
     this.images.set(id, image);
@@ -235,8 +241,8 @@ export class ImageStore {
     await writeJsonAtomic(path.join(this.recordDir, `${record.id.slice(7)}.json`), record, 0o600);
   }
 
-  /** Remove an image record and its references; its layer reference is released. */
-  async delete(id: string): Promise<void> {
+  /** Remove an image record and its references, and give up its layer; returns the layers removed. */
+  async delete(id: string): Promise<string[]> {
     const image = this.images.get(id);
     if (!image) throw notFound(`No such image: ${id}`);
     let refsChanged = false;
@@ -249,7 +255,16 @@ export class ImageStore {
     if (refsChanged) await this.saveRefs();
     this.images.delete(id);
     await fs.rm(path.join(this.recordDir, `${id.slice(7)}.json`), { force: true });
-    if (image.record.chainId) await this.layers.release(image.record.chainId);
+    if (!image.record.chainId) return [];
+    return this.layers.release(image.record.chainId, imageOwner(id));
+  }
+
+  /** Forget an image whose layers are gone (found at startup), keeping nothing. */
+  async drop(id: string): Promise<void> {
+    this.images.delete(id);
+    for (const [ref, target] of this.refs) if (target === id) this.refs.delete(ref);
+    await this.saveRefs();
+    await fs.rm(path.join(this.recordDir, `${id.slice(7)}.json`), { force: true });
   }
 
   /** Images whose parent is `id` (for "image has dependent child images"). */

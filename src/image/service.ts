@@ -3,13 +3,14 @@
 // and work through this service's stores.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { conflict, invalidParameter, notFound } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { Filters } from '../api/http/filters.js';
-import { ContentStore } from './content-store.js';
+import { ContentStore, sha256Digest } from './content-store.js';
 import { ImageStore, noSuchImage, type NewImage, type StoredImage } from './image-store.js';
-import type { ImageLayerStore } from './layers.js';
+import { imageOwner, type ImageLayerStore, type LayerRegistration } from './layers.js';
 import { matchReferencePattern } from './path-match.js';
 import {
   NamedReference,
@@ -90,7 +91,7 @@ export interface CommitInput {
   /** The image the new layers go on (its layers are reused); undefined for FROM scratch. */
   parentImageId?: string;
   /** New layer tars, in order, each applied on the previous (plain or compressed). */
-  newLayers: Readable[];
+  newLayers: Array<AsyncIterable<Uint8Array>>;
   /** Record `parentImageId` as the image's Parent (legacy builder, docker commit). */
   setParent?: boolean;
   /** Tags to point at the new image. */
@@ -109,19 +110,11 @@ function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
-/** The layer store's release may report which layers it removed. */
-interface RemovedLayer {
-  chainId: string;
-  size: number;
-}
-
 export class ImageService {
   private containers: ContainerUsageSource = { imageUsers: () => [] };
   private events: ImageEventSink = () => {};
   /** Blobs an operation in progress is writing or about to reference: GC keeps them. */
   private readonly leases = new Map<string, number>();
-  /** Layers released by deletes since the last report, with their sizes (for Deleted lines). */
-  private removedLayers: RemovedLayer[] = [];
   private opsInFlight = 0;
 
   private constructor(
@@ -135,25 +128,36 @@ export class ImageService {
 
   static async open(opts: ImageServiceOptions): Promise<ImageService> {
     const content = await ContentStore.open(path.join(opts.dataRoot, 'content'));
-    let service: ImageService | undefined;
-    const releaser = {
-      release: async (chainId: string): Promise<void> => {
-        const removed = (await opts.layers.release(chainId)) as unknown;
-        if (service && Array.isArray(removed)) {
-          for (const r of removed as unknown[]) {
-            if (typeof r === 'string') service.removedLayers.push({ chainId: r, size: 0 });
-            else if (r && typeof r === 'object' && 'chainId' in r) {
-              const o = r as { chainId: string; size?: number };
-              service.removedLayers.push({ chainId: o.chainId, size: o.size ?? 0 });
-            }
-          }
-        }
-      },
-    };
-    const store = await ImageStore.open(path.join(opts.dataRoot, 'image'), content, releaser, opts.logger);
-    service = new ImageService(opts.dataRoot, content, store, opts.layers, opts.logger, opts);
+    const store = await ImageStore.open(path.join(opts.dataRoot, 'image'), content, opts.layers, opts.logger);
+    const service = new ImageService(opts.dataRoot, content, store, opts.layers, opts.logger, opts);
+    await service.recoverLayers();
     await service.gc();
     return service;
+  }
+
+  /**
+   * At startup: give up what operations cut short by a crash held, and
+   * images that no longer exist; re-assert every image's ownership of its
+   * top layer (dropping images whose layers are gone); then let the layer
+   * store remove what nothing keeps.
+   */
+  private async recoverLayers(): Promise<void> {
+    for (const layer of await this.layers.list()) {
+      for (const owner of layer.owners) {
+        const stale = owner.startsWith('op:') || (owner.startsWith('image:') && !this.store.get(owner.slice(6)));
+        if (stale) await this.layers.release(layer.chainId, owner).catch(() => []);
+      }
+    }
+    for (const img of this.store.list()) {
+      if (!img.record.chainId) continue;
+      if (!(await this.layers.has(img.record.chainId))) {
+        this.logger.warn('image store: dropping image whose layers are missing', { id: img.id });
+        await this.store.drop(img.id);
+        continue;
+      }
+      await this.layers.retain(img.record.chainId, imageOwner(img.id));
+    }
+    await this.layers.removeUnreferenced();
   }
 
   setContainerUsage(source: ContainerUsageSource): void {
@@ -207,9 +211,9 @@ export class ImageService {
   }
 
   /**
-   * Remove blobs no image references and layers no image (or container)
-   * holds: what a crash in the middle of a pull, load or import leaves.
-   * Returns the bytes freed.
+   * Remove blobs no image references (what a crash in the middle of a pull,
+   * load or import leaves, and what deleted images had). Blobs an operation
+   * in progress leased are kept. Returns the bytes freed.
    */
   async gc(): Promise<number> {
     let freed = 0;
@@ -219,50 +223,12 @@ export class ImageService {
       await this.content.delete(blob.digest);
       freed += blob.size;
     }
-    if (this.opsInFlight === 0) freed += await this.gcLayers();
     return freed;
   }
 
-  /**
-   * Layers: every image holds one reference to its top chain; the layer
-   * store counts the references layers hold on their parents and those of
-   * containers' RW layers. A layer with references but not in any image's
-   * chain and not a parent of anything can only be the leftover of an
-   * interrupted operation (the container RW layers are on image chains or
-   * on layers still referenced by them).
-   */
-  private async gcLayers(): Promise<number> {
-    let layers: Array<{ chainId: string; references: number }>;
-    try {
-      layers = await this.layers.list();
-    } catch {
-      return 0;
-    }
-    const wanted = new Map<string, number>();
-    for (const img of this.store.list()) {
-      if (img.record.chainId) wanted.set(img.record.chainId, (wanted.get(img.record.chainId) ?? 0) + 1);
-    }
-    const inChains = new Set<string>();
-    for (const img of this.store.list()) for (const c of chainIdsOf(img.config.rootfs.diff_ids)) inChains.add(c);
-    let freed = 0;
-    for (const l of layers) {
-      if (inChains.has(l.chainId)) continue;
-      const expected = wanted.get(l.chainId) ?? 0;
-      for (let n = l.references; n > expected; n--) {
-        this.removedLayers = [];
-        await this.layers.release(l.chainId).catch((err: unknown) => {
-          this.logger.warn('layer GC: release failed', { chainId: l.chainId, err: String(err) });
-        });
-      }
-      freed += this.takeRemovedLayers().reduce((a, r) => a + r.size, 0);
-    }
-    return freed;
-  }
-
-  private takeRemovedLayers(): RemovedLayer[] {
-    const out = this.removedLayers;
-    this.removedLayers = [];
-    return out;
+  /** Start an operation that registers layers (see LayerOperation). */
+  layerOperation(): LayerOperation {
+    return new LayerOperation(this.layers);
   }
 
   // --- lookups ------------------------------------------------------------------
@@ -425,11 +391,10 @@ export class ImageService {
   }
 
   private async graphDriver(chainId: string): Promise<{ Name: string; Data: Record<string, string> | null }> {
-    const name = this.layers.status().name;
-    const meta = (this.layers as ImageLayerStore & { metadata?: (c: string) => Promise<Record<string, string>> | Record<string, string> }).metadata;
-    if (!chainId || !meta) return { Name: name, Data: null };
+    const name = this.layers.driverName;
+    if (!chainId) return { Name: name, Data: null };
     try {
-      return { Name: name, Data: await meta.call(this.layers, chainId) };
+      return { Name: name, Data: await this.layers.metadata(chainId) };
     } catch {
       return { Name: name, Data: null };
     }
@@ -577,11 +542,10 @@ export class ImageService {
       records.push({ Untagged: familiarString(r) });
       this.emit('untag', id, { name: familiarString(r) });
     }
-    this.removedLayers = [];
-    await this.store.delete(id);
+    const removed = await this.store.delete(id);
     this.emit('delete', id, {});
     records.push({ Deleted: id });
-    for (const l of this.takeRemovedLayers()) records.push({ Deleted: l.chainId });
+    for (const chainId of removed) records.push({ Deleted: chainId });
     if (prune && parent && this.store.get(parent)) {
       await this.deleteHelper(parent, records, false, true, true, users);
     }
@@ -660,44 +624,44 @@ export class ImageService {
   }
 
   /**
-   * Register layer tars in order on top of `parentChainId`, returning the
-   * top chain (held once by the caller) and the per-layer results.
+   * Register layer tars in order on `parentChainId` ('' for none) under an
+   * operation's ownership. `expectedDiffIds` (from an image config) are
+   * checked and let existing layers be reused without unpacking.
    */
   async registerLayers(
-    tars: Readable[],
+    op: LayerOperation,
+    tars: Array<AsyncIterable<Uint8Array>>,
     parentChainId: string,
+    expectedDiffIds?: string[],
   ): Promise<{ chainId: string; diffIds: string[]; sizes: number[] }> {
     let chain = parentChainId;
-    let held = false;
-    if (chain) {
-      await this.layers.retain(chain);
-      held = true;
-    }
+    if (chain) await op.hold(chain);
     const diffIds: string[] = [];
     const sizes: number[] = [];
-    try {
-      for (const t of tars) {
-        const reg = await this.layers.register(t, chain || null);
-        if (held) await this.layers.release(chain);
-        chain = reg.chainId;
-        held = true;
-        diffIds.push(reg.diffId);
-        sizes.push(reg.size);
-      }
-    } catch (err) {
-      if (held && chain) await this.layers.release(chain).catch(() => undefined);
-      throw err;
+    for (let i = 0; i < tars.length; i++) {
+      const reg = await op.register(tars[i]!, chain || null, expectedDiffIds?.[i]);
+      chain = reg.chainId;
+      diffIds.push(reg.diffId);
+      sizes.push(reg.size);
     }
     return { chainId: chain, diffIds, sizes };
+  }
+
+  /** Unpacked sizes of the layers of a chain, from the layer store. */
+  async layerSizes(chainIds: string[]): Promise<number[]> {
+    const out: number[] = [];
+    for (const c of chainIds) out.push((await this.layers.get(c))?.size ?? 0);
+    return out;
   }
 
   /** The builder's commit: new layers on a parent image, then the config. */
   async commit(input: CommitInput): Promise<StoredImage> {
     const end = this.beginOperation();
+    const op = this.layerOperation();
     try {
       const parent = input.parentImageId ? this.get(input.parentImageId) : undefined;
       const parentDiffs = parent?.config.rootfs.diff_ids ?? [];
-      const reg = await this.registerLayers(input.newLayers, parent?.record.chainId ?? '');
+      const reg = await this.registerLayers(op, input.newLayers, parent?.record.chainId ?? '');
       const config: ImageConfig = { ...input.config, rootfs: { type: 'layers', diff_ids: [...parentDiffs, ...reg.diffIds] } };
       const rawConfig = Buffer.from(JSON.stringify(config));
       const parentSizes = parent ? this.diffSizes(parent) : [];
@@ -715,6 +679,7 @@ export class ImageService {
       for (const t of tags) this.emit('tag', image.id, { name: familiarString(t) });
       return image;
     } finally {
+      await op.done();
       end();
     }
   }
@@ -728,22 +693,17 @@ export class ImageService {
   async ensureBusybox(tag = 'busybox:latest', binary = this.options.busyboxPath ?? DEFAULT_BUSYBOX_PATH): Promise<{ id: string; created: boolean }> {
     const built = await buildBusyboxImage(binary);
     const named = tagNameOnly(parseNormalizedNamed(tag));
-    const id = 'sha256:' + (await import('node:crypto')).createHash('sha256').update(built.rawConfig).digest('hex');
-    const existing = this.store.get(id);
-    if (existing) {
+    const id = sha256Digest(built.rawConfig);
+    if (this.store.get(id)) {
       await this.store.addTag(named, id, { touch: true });
       return { id, created: false };
     }
     const end = this.beginOperation();
+    const op = this.layerOperation();
     const blob = await this.content.put(built.gzip);
     const releaseLease = this.lease([blob.digest]);
     try {
-      const { Readable: R } = await import('node:stream');
-      const reg = await this.registerLayers([R.from([built.tar])], '');
-      if (reg.diffIds[0] !== built.diffId) {
-        await this.layers.release(reg.chainId);
-        throw new Error(`busybox layer diff ID mismatch: ${reg.diffIds[0]} vs ${built.diffId}`);
-      }
+      const reg = await this.registerLayers(op, [Readable.from([built.tar])], '', [built.diffId]);
       const layerDesc: Descriptor = { mediaType: mediaTypes.dockerLayerGzip, digest: blob.digest, size: blob.size };
       const image = await this.createImage(
         { rawConfig: built.rawConfig, chainId: reg.chainId, diffSizes: reg.sizes, layers: [layerDesc] },
@@ -753,6 +713,7 @@ export class ImageService {
       this.emit('import', image.id, { name: familiarString(named) });
       return { id: image.id, created: true };
     } finally {
+      await op.done();
       releaseLease();
       end();
     }
@@ -852,3 +813,31 @@ export function dockerContainerConfig(c: ContainerConfig | undefined): Record<st
 }
 
 export { noSuchImage, notFound };
+
+/**
+ * Layers registered by one operation (pull, load, import, commit) are owned
+ * by it (`op:<random>`) until the image that uses them owns its top layer;
+ * done() gives them up. A crash leaves `op:` owners, which the next start
+ * releases.
+ */
+export class LayerOperation {
+  readonly owner = `op:${randomBytes(8).toString('hex')}`;
+  private readonly held = new Set<string>();
+  constructor(private readonly layers: ImageLayerStore) {}
+
+  async register(tar: AsyncIterable<Uint8Array>, parent: string | null, expectedDiffId?: string): Promise<LayerRegistration> {
+    const reg = await this.layers.register(tar, parent, { owner: this.owner, ...(expectedDiffId ? { expectedDiffId } : {}) });
+    this.held.add(reg.chainId);
+    return reg;
+  }
+
+  async hold(chainId: string): Promise<void> {
+    await this.layers.retain(chainId, this.owner);
+    this.held.add(chainId);
+  }
+
+  async done(): Promise<void> {
+    for (const c of [...this.held].reverse()) await this.layers.release(c, this.owner).catch(() => []);
+    this.held.clear();
+  }
+}

@@ -29,10 +29,17 @@ const versionPrefix = /^\/v([0-9]+(?:\.[0-9]+)*)(\/.*)$/;
 // included (image names such as localhost:5000/a/b), as moby's mux patterns do.
 function compile(pattern: string): { regex: RegExp; names: string[] } {
   const names: string[] = [];
-  const src = pattern.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)(:\.\*)?\}/g, (_m, name: string, greedy?: string) => {
-    names.push(name);
-    return greedy ? '(.+)' : '([^/]+)';
-  });
+  // Placeholders are replaced before escaping the literal text between them
+  // (escaping first would turn `{name:.*}` into `{name:\.*}`, matching nothing).
+  const escape = (s: string): string => s.replace(/[.+?^$()|[\]\\*]/g, '\\$&');
+  let src = '';
+  let last = 0;
+  for (const m of pattern.matchAll(/\{(\w+)(:\.\*)?\}/g)) {
+    src += escape(pattern.slice(last, m.index)) + (m[2] ? '(.+)' : '([^/]+)');
+    names.push(m[1]!);
+    last = m.index + m[0].length;
+  }
+  src += escape(pattern.slice(last));
   return { regex: new RegExp(`^${src}/?$`), names };
 }
 
