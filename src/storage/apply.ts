@@ -1,0 +1,500 @@
+// Unpacks a layer tar (OCI image spec, layer.md) into a directory, in one
+// streaming pass that also computes the layer's diffID (the sha256 of the
+// uncompressed tar) and, optionally, records tar-split data.
+//
+// Two whiteout modes (layer.md "Whiteouts"):
+//  - 'overlay': the directory is an overlayfs layer; `.wh.name` becomes a 0/0
+//    character device and `.wh..wh..opq` the xattr trusted.overlay.opaque=y on
+//    its directory, as docker's overlay2 driver stores them.
+//  - 'remove': the directory already holds a copy of the parent layers (vfs);
+//    whiteouts delete what they name, only among resources of lower layers
+//    ("Whiteout files MUST only apply to resources in lower/parent layers").
+//
+// Safety: member names are cleaned (`../` escaping a relative name is refused,
+// absolute names are rooted in the layer), parent directories are resolved
+// through symlinks as if the layer root were `/` (containerd's fs.RootPath),
+// final components are never followed (O_NOFOLLOW, lchown, lutimes, lsetxattr,
+// link(2) without AT_SYMLINK_FOLLOW), and an existing node is removed before a
+// member of another kind takes its place. Device nodes are only created as root.
+
+import { createHash } from 'node:crypto';
+import { constants as fsConstants, readFileSync } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { errnoCode, errorMessage, invalidParameter } from '../common/errors.js';
+import { lsetxattr, mknod } from '../common/syscalls.js';
+import { decompressed } from './compression.js';
+import type { Compression } from './compression.js';
+import { baseOf, cleanMemberName, hostPath, joinRel, parentOf, resolveInRoot } from './paths.js';
+import { TarReader } from './tar/reader.js';
+import type { TarHeader } from './tar/header.js';
+import type { TarSplitWriter } from './tarsplit.js';
+
+export type WhiteoutMode = 'overlay' | 'remove';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const WHITEOUT_META_PREFIX = '.wh..wh.';
+export const WHITEOUT_OPAQUE = '.wh..wh..opq';
+export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** Xattrs overlayfs keeps for itself; never taken from an archive. */
+export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+
+export interface ApplyOptions {
+  whiteouts: WhiteoutMode;
+  /** True when `root` is empty before we start (a fresh overlay diff, a base vfs layer): saves lookups. */
+  emptyRoot?: boolean;
+  tarSplit?: TarSplitWriter;
+  /** Regular files up to this size are read whole and written concurrently. */
+  smallFileSize?: number;
+  /** Concurrent small-file writes. */
+  concurrency?: number;
+  onWarning?: (message: string) => void;
+}
+
+export interface ApplyResult {
+  /** sha256 of the uncompressed tar: `sha256:<hex>`. */
+  diffId: string;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
+  /** Sum of the sizes of the regular files unpacked (docker's layer size). */
+  size: number;
+  compression: Compression;
+  /** False when the tar wrote the same path twice, so tar-split cannot rebuild it. */
+  tarSplitValid: boolean;
+}
+
+function readUmask(): number {
+  try {
+    const match = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return parseInt(match[1]!, 8);
+  } catch {
+    // not Linux-like /proc: assume the usual
+  }
+  return 0o022;
+}
+
+const UMASK = readUmask();
+const IS_ROOT = process.geteuid?.() === 0;
+const EUID = process.geteuid?.() ?? 0;
+const EGID = process.getegid?.() ?? 0;
+
+/** A bounded set of concurrent writes; the first failure is rethrown by add() or drain(). */
+class WritePool {
+  private readonly inflight = new Set<Promise<void>>();
+  private bytes = 0;
+  private failed = false;
+  private failure: unknown;
+
+  constructor(
+    private readonly maxTasks: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  private check(): void {
+    if (this.failed) throw this.failure;
+  }
+
+  /** Starts `task` once there is room; resolves to its completion (wrapped: a promise would be adopted). */
+  async add(bytes: number, task: () => Promise<void>): Promise<{ done: Promise<void> }> {
+    while (this.inflight.size >= this.maxTasks || (this.inflight.size > 0 && this.bytes + bytes > this.maxBytes)) {
+      await Promise.race(this.inflight);
+    }
+    this.check();
+    this.bytes += bytes;
+    const run: Promise<void> = task()
+      .catch((err: unknown) => {
+        if (!this.failed) {
+          this.failed = true;
+          this.failure = err;
+        }
+      })
+      .finally(() => {
+        this.inflight.delete(run);
+        this.bytes -= bytes;
+      });
+    this.inflight.add(run);
+    return { done: run };
+  }
+
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all(this.inflight);
+    this.check();
+  }
+}
+
+async function writeAll(handle: FileHandle, chunks: Buffer[], position: number): Promise<number> {
+  let pos = position;
+  let pending = chunks;
+  while (pending.length > 0) {
+    const total = pending.reduce((n, c) => n + c.length, 0);
+    const { bytesWritten } = await handle.writev(pending, pos);
+    pos += bytesWritten;
+    if (bytesWritten === total) break;
+    // Partial write: drop what was written and go on.
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const chunk of pending) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+    pending = rest;
+  }
+  return pos;
+}
+
+/** Access time as docker sets it: never before the modification time. */
+function accessTime(h: TarHeader): number {
+  return h.atime !== undefined && h.atime > h.mtime ? h.atime : h.mtime;
+}
+
+const TYPE_BITS = {
+  char: fsConstants.S_IFCHR,
+  block: fsConstants.S_IFBLK,
+  fifo: fsConstants.S_IFIFO,
+} as const;
+
+/** Unpacks the tar in `input` (gzip, zstd or plain) into `root`. */
+export async function applyLayer(
+  input: AsyncIterable<Uint8Array>,
+  root: string,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
+  const warn = options.onWarning ?? (() => {});
+  const smallFileSize = options.smallFileSize ?? 1024 * 1024;
+  const pool = new WritePool(options.concurrency ?? 32, 64 * 1024 * 1024);
+  const split = options.tarSplit;
+  const overlay = options.whiteouts === 'overlay';
+
+  const hash = createHash('sha256');
+  let tarSize = 0;
+  let compression: Compression = 'none';
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const chunk of decompressed(input, (c) => (compression = c))) {
+      hash.update(chunk);
+      tarSize += chunk.length;
+      yield chunk;
+    }
+  }
+  const reader = new TarReader(hashed(), { onMeta: split ? (bytes) => split.addMeta(bytes) : undefined });
+
+  /** Root-relative real paths this layer wrote. */
+  const present = new Set<string>();
+  /** Directories created by this layer: they hold nothing it did not write. */
+  const owned = new Set<string>();
+  if (options.emptyRoot) owned.add('');
+  /** Directories known to be setgid (children inherit their group). */
+  const setgidDirs = new Set<string>();
+  /** Literal parent path in the archive -> resolved real path. */
+  const dirCache = new Map<string, string>();
+  /** Files being written by the pool, by real path. */
+  const pending = new Map<string, Promise<void>>();
+  const dirTimes: Array<{ rel: string; atime: number; mtime: number }> = [];
+  let size = 0;
+  let tarSplitValid = true;
+
+  const waitPending = async (rel: string): Promise<void> => {
+    const p = pending.get(rel);
+    if (p) await p;
+  };
+
+  const resolveDir = async (literal: string): Promise<string> => {
+    if (literal === '') return '';
+    const cached = dirCache.get(literal);
+    if (cached !== undefined) return cached;
+    const real = await resolveInRoot(root, literal, {
+      expectDirectory: true,
+      beforeLookup: waitPending,
+      onMissing: async (rel) => {
+        // Parents a tar did not list are created as docker does: 0755, root.
+        await mkdir(hostPath(root, rel), 0o755);
+        owned.add(rel);
+        present.add(rel);
+        return true;
+      },
+    });
+    dirCache.set(literal, real);
+    return real;
+  };
+
+  const existing = async (rel: string): Promise<Stats | null> => {
+    await waitPending(rel);
+    if (owned.has(parentOf(rel)) && !present.has(rel)) return null;
+    try {
+      return await lstat(hostPath(root, rel));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return null;
+      throw err;
+    }
+  };
+
+  /** Forgets paths at or under `rel`; true if this layer had written any of them. */
+  const forgetUnder = (rel: string): boolean => {
+    let hadWritten = false;
+    const prefix = rel === '' ? '' : `${rel}/`;
+    for (const p of present) {
+      if (p === rel || p.startsWith(prefix)) {
+        present.delete(p);
+        hadWritten = true;
+      }
+    }
+    for (const p of owned) if (p === rel || p.startsWith(prefix)) owned.delete(p);
+    for (const p of setgidDirs) if (p === rel || p.startsWith(prefix)) setgidDirs.delete(p);
+    return hadWritten;
+  };
+
+  const removePath = async (rel: string, stats: Stats): Promise<void> => {
+    if (stats.isDirectory()) {
+      // Files under it may still be in flight.
+      await pool.drain();
+      await rm(hostPath(root, rel), { recursive: true, force: true });
+      dirCache.clear();
+    } else {
+      await unlink(hostPath(root, rel));
+      if (stats.isSymbolicLink()) dirCache.clear();
+    }
+    if (forgetUnder(rel)) tarSplitValid = false;
+  };
+
+  const needsChown = (h: TarHeader, parent: string): boolean => {
+    if (!IS_ROOT) return false;
+    if (h.uid !== EUID || h.gid !== EGID) return true;
+    // A setgid parent gives new files its group; an unknown parent might be one.
+    return setgidDirs.has(parent) || !owned.has(parent);
+  };
+
+  const setXattrs = (path: string, h: TarHeader): void => {
+    for (const [name, value] of h.xattrs) {
+      if (name.startsWith(OVERLAY_XATTR_PREFIX)) {
+        warn(`${h.name}: ignoring overlay xattr ${name} from the archive`);
+        continue;
+      }
+      try {
+        lsetxattr(path, name, value);
+      } catch (err) {
+        // As docker: not every filesystem takes every namespace (user.* on symlinks, security.*).
+        const code = errnoCode(err);
+        if (code === 'ENOTSUP' || code === 'EPERM' || code === 'EOPNOTSUPP') {
+          warn(`${h.name}: cannot set xattr ${name}: ${errorMessage(err)}`);
+          continue;
+        }
+        throw err;
+      }
+    }
+  };
+
+  const writeFile = async (rel: string, parent: string, h: TarHeader, chunks: AsyncIterable<Buffer> | Buffer[]): Promise<void> => {
+    const path = hostPath(root, rel);
+    const handle = await open(
+      path,
+      fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW,
+      h.mode & 0o777,
+    );
+    try {
+      if (Array.isArray(chunks)) {
+        if (chunks.length > 0) await writeAll(handle, chunks, 0);
+      } else {
+        let position = 0;
+        let batch: Buffer[] = [];
+        let batchSize = 0;
+        for await (const chunk of chunks) {
+          batch.push(chunk);
+          batchSize += chunk.length;
+          if (batchSize >= 1024 * 1024) {
+            position = await writeAll(handle, batch, position);
+            batch = [];
+            batchSize = 0;
+          }
+        }
+        if (batch.length > 0) await writeAll(handle, batch, position);
+      }
+      const chowned = needsChown(h, parent);
+      if (chowned) await handle.chown(h.uid, h.gid);
+      // chown clears setuid/setgid, and the umask trimmed the open() mode.
+      if (chowned || (h.mode & 0o7000) !== 0 || (h.mode & ~UMASK & 0o777) !== (h.mode & 0o777)) {
+        await handle.chmod(h.mode & 0o7777);
+      }
+      if (h.xattrs.size > 0) setXattrs(path, h);
+      await handle.utimes(accessTime(h), h.mtime);
+    } finally {
+      await handle.close();
+    }
+  };
+
+  /** chown + chmod + xattrs of a node we just made or a directory we keep. */
+  const setMetadata = async (rel: string, parent: string, h: TarHeader, kind: 'dir' | 'symlink' | 'node'): Promise<void> => {
+    const path = hostPath(root, rel);
+    const chowned = needsChown(h, parent);
+    if (chowned) await lchown(path, h.uid, h.gid);
+    if (kind !== 'symlink') {
+      if (kind === 'dir' || chowned || (h.mode & 0o7000) !== 0 || (h.mode & ~UMASK & 0o777) !== (h.mode & 0o777)) {
+        await chmod(path, h.mode & 0o7777);
+      }
+    }
+    if (h.xattrs.size > 0) setXattrs(path, h);
+  };
+
+  const whiteout = async (parentLiteral: string, name: string, h: TarHeader): Promise<void> => {
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) {
+      throw invalidParameter(`invalid whiteout ${JSON.stringify(h.name)}`);
+    }
+    const parent = await resolveDir(parentLiteral);
+    const target = joinRel(parent, name);
+    // Only resources of lower layers are whited out (layer.md).
+    if (present.has(target)) return;
+    if (overlay) {
+      const stats = await existing(target);
+      if (stats) await removePath(target, stats);
+      mknod(hostPath(root, target), fsConstants.S_IFCHR, 0, 0);
+      if (IS_ROOT && (h.uid !== 0 || h.gid !== 0)) await lchown(hostPath(root, target), h.uid, h.gid);
+      present.add(target);
+    } else {
+      const stats = await existing(target);
+      if (stats) await removePath(target, stats);
+    }
+  };
+
+  const opaque = async (dirLiteral: string): Promise<void> => {
+    const dir = await resolveDir(dirLiteral);
+    if (overlay) {
+      lsetxattr(hostPath(root, dir), OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+      return;
+    }
+    // Hide every lower resource under dir, whenever the marker came (layer.md).
+    await pool.drain();
+    const prune = async (rel: string): Promise<void> => {
+      for (const entry of await readdir(hostPath(root, rel), { withFileTypes: true })) {
+        const child = joinRel(rel, entry.name);
+        if (!present.has(child)) {
+          await rm(hostPath(root, child), { recursive: true, force: true });
+        } else if (entry.isDirectory() && !owned.has(child)) {
+          await prune(child);
+        }
+      }
+    };
+    await prune(dir);
+    dirCache.clear();
+  };
+
+  try {
+    for (let h = await reader.next(); h !== null; h = await reader.next()) {
+      const rel = cleanMemberName(h.name);
+      const base = baseOf(rel);
+      const parentLiteral = parentOf(rel);
+
+      if (base.startsWith(WHITEOUT_PREFIX)) {
+        if (base === WHITEOUT_OPAQUE) await opaque(parentLiteral);
+        else if (!base.startsWith(WHITEOUT_META_PREFIX)) await whiteout(parentLiteral, base.slice(WHITEOUT_PREFIX.length), h);
+        // Other .wh..wh. names are aufs bookkeeping: skipped, as docker does.
+        continue;
+      }
+
+      if (rel === '') {
+        // The root itself: only a directory's metadata applies.
+        if (h.type === 'directory') {
+          await setMetadata('', '', h, 'dir');
+          dirTimes.push({ rel: '', atime: accessTime(h), mtime: h.mtime });
+        } else {
+          warn(`ignoring ${h.type} member for the layer root`);
+        }
+        continue;
+      }
+
+      const parent = await resolveDir(parentLiteral);
+      const dest = joinRel(parent, base);
+      const destPath = hostPath(root, dest);
+      let stats = await existing(dest);
+      if (stats && !(stats.isDirectory() && h.type === 'directory')) {
+        await removePath(dest, stats);
+        stats = null;
+      }
+
+      switch (h.type) {
+        case 'directory': {
+          if (!stats) {
+            await mkdir(destPath, h.mode & 0o777);
+            owned.add(dest);
+          }
+          await setMetadata(dest, parent, h, 'dir');
+          if (h.mode & 0o2000) setgidDirs.add(dest);
+          else setgidDirs.delete(dest);
+          dirTimes.push({ rel: dest, atime: accessTime(h), mtime: h.mtime });
+          break;
+        }
+        case 'file': {
+          size += h.size;
+          if (h.size > 0) await split?.addFile(dest, h.size);
+          if (h.size <= smallFileSize) {
+            const chunks = await reader.readBody();
+            const { done: task } = await pool.add(h.size, () => writeFile(dest, parent, h, chunks));
+            pending.set(dest, task);
+            void task.finally(() => {
+              if (pending.get(dest) === task) pending.delete(dest);
+            });
+          } else {
+            await writeFile(dest, parent, h, reader.body());
+          }
+          break;
+        }
+        case 'hardlink': {
+          const targetLiteral = cleanMemberName(h.linkname);
+          if (targetLiteral === '') throw invalidParameter(`invalid hard link ${JSON.stringify(h.name)} to the layer root`);
+          const targetParent = await resolveInRoot(root, parentOf(targetLiteral), { beforeLookup: waitPending });
+          const target = joinRel(targetParent, baseOf(targetLiteral));
+          await waitPending(target);
+          try {
+            await link(hostPath(root, target), destPath);
+          } catch (err) {
+            if (errnoCode(err) === 'ENOENT') {
+              throw invalidParameter(`invalid hard link ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname)} does not exist in the layer`);
+            }
+            throw err;
+          }
+          break;
+        }
+        case 'symlink': {
+          await symlink(h.linkname, destPath);
+          await setMetadata(dest, parent, h, 'symlink');
+          await lutimes(destPath, accessTime(h), h.mtime);
+          break;
+        }
+        case 'char':
+        case 'block':
+        case 'fifo': {
+          if (!IS_ROOT && h.type !== 'fifo') {
+            warn(`${h.name}: skipping device node (not root)`);
+            continue;
+          }
+          mknod(destPath, TYPE_BITS[h.type] | (h.mode & 0o777), h.devmajor, h.devminor);
+          await setMetadata(dest, parent, h, 'node');
+          await lutimes(destPath, accessTime(h), h.mtime);
+          break;
+        }
+      }
+      present.add(dest);
+    }
+    await pool.drain();
+    // Directory times last: writing into a directory changes its mtime.
+    for (let i = 0; i < dirTimes.length; i += 64) {
+      await Promise.all(
+        dirTimes.slice(i, i + 64).map(async ({ rel, atime, mtime }) => {
+          try {
+            await lutimes(hostPath(root, rel), atime, mtime);
+          } catch (err) {
+            // removed or replaced by a later member
+            if (errnoCode(err) !== 'ENOENT') throw err;
+          }
+        }),
+      );
+    }
+  } catch (err) {
+    await pool.drain().catch(() => {});
+    await reader.close().catch(() => {});
+    throw err;
+  }
+  return { diffId: `sha256:${hash.digest('hex')}`, tarSize, size, compression, tarSplitValid };
+}
