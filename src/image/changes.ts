@@ -8,14 +8,28 @@ import type { ContainerConfig, HealthConfig } from './types.js';
 
 const VALID = new Set(['cmd', 'entrypoint', 'healthcheck', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
 
-/** Split `KEY=value other="a b"` words, honouring quotes and backslash escapes (quotes removed). */
-export function splitWords(input: string): string[] {
+/**
+ * Split `KEY=value other="a b"` words, honouring quotes and backslash
+ * escapes (quotes removed), expanding $VAR / ${VAR} / ${VAR:-x} / ${VAR:+x}
+ * from `env` outside single quotes. An expansion never splits a word, as in
+ * docker's shell lexer.
+ */
+export function splitWords(input: string, env: string[] = []): string[] {
   const words: string[] = [];
   let cur = '';
   let inWord = false;
   let quote: '"' | "'" | null = null;
   for (let i = 0; i < input.length; i++) {
     const c = input[i]!;
+    if (c === '$' && quote !== "'") {
+      const exp = expandAt(input, i, env);
+      if (exp) {
+        cur += exp.value;
+        inWord = true;
+        i += exp.length - 1;
+        continue;
+      }
+    }
     if (quote) {
       if (c === quote) {
         quote = null;
@@ -52,48 +66,29 @@ export function splitWords(input: string): string[] {
   return words;
 }
 
-/** $VAR and ${VAR} (with ${VAR:-default} / ${VAR:+alt}) from the config's environment. */
-function expand(input: string, env: string[]): string {
-  const lookup = (name: string): string | undefined => {
-    for (let i = env.length - 1; i >= 0; i--) {
-      const e = env[i]!;
-      if (e.startsWith(name + '=')) return e.slice(name.length + 1);
-    }
-    return undefined;
-  };
-  let out = '';
-  let quote: string | null = null;
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i]!;
-    if (c === "'" && quote !== '"') quote = quote === "'" ? null : "'";
-    else if (c === '"' && quote !== "'") quote = quote === '"' ? null : '"';
-    if (c === '\\' && i + 1 < input.length && input[i + 1] === '$') {
-      out += '\\$';
-      i++;
-      continue;
-    }
-    if (c !== '$' || quote === "'") {
-      out += c;
-      continue;
-    }
-    const braced = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:[-+])([^}]*))?\}/.exec(input.slice(i));
-    if (braced) {
-      const v = lookup(braced[1]!);
-      if (braced[2] === ':-') out += v ? v : braced[3]!;
-      else if (braced[2] === ':+') out += v ? braced[3]! : '';
-      else out += v ?? '';
-      i += braced[0].length - 1;
-      continue;
-    }
-    const bare = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(input.slice(i));
-    if (bare) {
-      out += lookup(bare[1]!) ?? '';
-      i += bare[0].length - 1;
-      continue;
-    }
-    out += c;
+function lookupEnv(env: string[], name: string): string | undefined {
+  for (let i = env.length - 1; i >= 0; i--) {
+    const e = env[i]!;
+    if (e.startsWith(name + '=')) return e.slice(name.length + 1);
   }
-  return out;
+  return undefined;
+}
+
+/** A $VAR / ${VAR...} at `at`: its value and how many characters it spans. */
+function expandAt(input: string, at: number, env: string[]): { value: string; length: number } | undefined {
+  const rest = input.slice(at);
+  const braced = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:[-+])([^}]*))?\}/.exec(rest);
+  if (braced) {
+    const v = lookupEnv(env, braced[1]!);
+    let value: string;
+    if (braced[2] === ':-') value = v ? v : braced[3]!;
+    else if (braced[2] === ':+') value = v ? braced[3]! : '';
+    else value = v ?? '';
+    return { value, length: braced[0].length };
+  }
+  const bare = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(rest);
+  if (bare) return { value: lookupEnv(env, bare[1]!) ?? '', length: bare[0].length };
+  return undefined;
 }
 
 /** JSON (exec) form when the argument is a JSON array of strings, else undefined. */
@@ -110,14 +105,14 @@ function parseJsonArray(rest: string): string[] | undefined {
 }
 
 function keyValues(instr: string, rest: string, env: string[]): Array<[string, string]> {
-  const words = splitWords(expand(rest, env));
+  const words = splitWords(rest, env);
   if (words.length === 0) throw invalidParameter(`${instr.toUpperCase()} requires at least one argument`);
   if (!words[0]!.includes('=')) {
     // Legacy `ENV key value...` (one pair, the rest of the line is the value).
     if (instr === 'label') throw invalidParameter('LABEL requires at least one argument');
-    const m = /^\s*(\S+)\s+(.*)$/s.exec(expand(rest, env));
+    const m = /^\s*(\S+)\s+(.*)$/s.exec(rest);
     if (!m) throw invalidParameter(`${instr.toUpperCase()} must have two arguments`);
-    return [[m[1]!, m[2]!.trim()]];
+    return [[m[1]!, splitWords(m[2]!, env).join(' ')]];
   }
   return words.map((w) => {
     const eq = w.indexOf('=');
@@ -174,7 +169,7 @@ export function applyChanges(config: ContainerConfig | undefined, changes: strin
       }
       case 'expose': {
         const ports = { ...(c.ExposedPorts ?? {}) };
-        const words = splitWords(expand(rest, env));
+        const words = splitWords(rest, env);
         if (words.length === 0) throw invalidParameter('EXPOSE requires at least one argument');
         for (const w of words) {
           const pm = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(w);
@@ -189,13 +184,13 @@ export function applyChanges(config: ContainerConfig | undefined, changes: strin
         break;
       }
       case 'user': {
-        const words = splitWords(expand(rest, env));
+        const words = splitWords(rest, env);
         if (words.length !== 1) throw invalidParameter('USER requires exactly one argument');
         c.User = words[0]!;
         break;
       }
       case 'workdir': {
-        const words = splitWords(expand(rest, env));
+        const words = splitWords(rest, env);
         if (words.length !== 1) throw invalidParameter('WORKDIR requires exactly one argument');
         const dir = words[0]!;
         c.WorkingDir = dir.startsWith('/') ? normalizePath(dir) : normalizePath(`${c.WorkingDir || '/'}/${dir}`);
@@ -203,7 +198,7 @@ export function applyChanges(config: ContainerConfig | undefined, changes: strin
       }
       case 'volume': {
         const vols = { ...(c.Volumes ?? {}) };
-        const list = parseJsonArray(rest) ?? splitWords(expand(rest, env));
+        const list = parseJsonArray(rest) ?? splitWords(rest, env);
         if (list.length === 0) throw invalidParameter('VOLUME requires at least one argument');
         for (const v of list) {
           if (v.trim() === '') throw invalidParameter('VOLUME specified can not be an empty string');
@@ -213,7 +208,7 @@ export function applyChanges(config: ContainerConfig | undefined, changes: strin
         break;
       }
       case 'stopsignal': {
-        const words = splitWords(expand(rest, env));
+        const words = splitWords(rest, env);
         if (words.length !== 1) throw invalidParameter('STOPSIGNAL requires exactly one argument');
         c.StopSignal = words[0]!;
         break;
