@@ -18,3 +18,4 @@ export * from './manifest.js';
 export * from './platform.js';
 export * from './repository.js';
 export * from './service.js';
+export { HttpTransport, type TlsSettings, type HttpRequest, type HttpResponse } from './transport.js';
