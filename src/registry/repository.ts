@@ -158,6 +158,7 @@ export class Repository {
   private endpointIndex = -1;
   private committed = false;
   private session: AuthSession | undefined;
+  private connecting: Promise<RegistryEndpoint> | undefined;
   private readonly scopes: string[];
 
   constructor(
@@ -180,7 +181,11 @@ export class Repository {
   async connect(): Promise<RegistryEndpoint> {
     const current = this.endpoint;
     if (current) return current;
-    return this.connectFrom(0);
+    // Parallel first calls share one ping.
+    this.connecting ??= this.connectFrom(0).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
   }
 
   private async connectFrom(start: number): Promise<RegistryEndpoint> {

@@ -44,8 +44,11 @@ export class RegistryService {
    * (without mirrors) in order; a rejection of the credentials ends the
    * attempt at once, other failures move on, and the last failure is
    * reported. Returns dockerd's `{Status: "Login Succeeded", IdentityToken}`.
+   * `serverAddress` defaults to the AuthConfig's (the `POST /auth` body);
+   * empty means Docker Hub.
    */
-  async login(authConfig: AuthConfig, serverAddress: string = authConfig.serveraddress ?? ''): Promise<LoginResult> {
+  async login(serverAddress: string | undefined, authConfig: AuthConfig): Promise<LoginResult> {
+    serverAddress ??= authConfig.serveraddress ?? '';
     let host = INDEX_HOSTNAME;
     if (serverAddress !== '') {
       const withScheme = /^https?:\/\//.test(serverAddress) ? serverAddress : `https://${serverAddress}`;

@@ -55,14 +55,16 @@ describe('htpasswd (Basic) registry', { skip: !haveRegistry && 'docker-registry 
   });
 
   test('login: success, failure in dockerd words', async () => {
-    assert.deepEqual(await svc.login({ username: 'bob', password: 'builder', serveraddress: reg.host }), { Status: 'Login Succeeded' });
-    assert.deepEqual(await svc.login({ username: 'bob', password: 'builder' }, `http://${reg.host}/`), { Status: 'Login Succeeded' });
-    const err = await svc.login({ username: 'bob', password: 'wrong', serveraddress: reg.host }).catch((e: unknown) => e);
+    assert.deepEqual(await svc.login(reg.host, { username: 'bob', password: 'builder' }), { Status: 'Login Succeeded' });
+    // the POST /auth body carries the server address itself
+    assert.deepEqual(await svc.login(undefined, { username: 'bob', password: 'builder', serveraddress: reg.host }), { Status: 'Login Succeeded' });
+    assert.deepEqual(await svc.login(`http://${reg.host}/`, { username: 'bob', password: 'builder' }), { Status: 'Login Succeeded' });
+    const err = await svc.login(reg.host, { username: 'bob', password: 'wrong' }).catch((e: unknown) => e);
     assert.equal((err as Error).message, `login attempt to http://${reg.host}/v2/ failed with status: 401 Unauthorized`);
     assert.equal((err as { kind?: string }).kind, 'system');
     // the auth field alone works too
     const auth = Buffer.from('alice:wonderland').toString('base64');
-    assert.deepEqual(await svc.login({ auth, serveraddress: reg.host }), { Status: 'Login Succeeded' });
+    assert.deepEqual(await svc.login(reg.host, { auth }), { Status: 'Login Succeeded' });
   });
 });
 
@@ -149,7 +151,7 @@ describe('token-auth registry', { skip: !haveRegistry && 'docker-registry not in
   });
 
   test('login returns an identity token, which then authenticates by OAuth2 refresh', async () => {
-    const result = await svc.login({ ...alice, serveraddress: reg.host });
+    const result = await svc.login(reg.host, alice);
     assert.equal(result.Status, 'Login Succeeded');
     assert.ok(result.IdentityToken?.startsWith('refresh-alice-'), JSON.stringify(result));
     const loginRequest = reg.token!.requests.at(-1)!;
@@ -165,18 +167,18 @@ describe('token-auth registry', { skip: !haveRegistry && 'docker-registry not in
       ['POST', 'refresh_token', 'alice', ['repository:team/app:pull']],
     ]);
     // logging in with the identity token hands it back
-    assert.deepEqual(await svc.login({ identitytoken: result.IdentityToken, serveraddress: reg.host }), {
+    assert.deepEqual(await svc.login(reg.host, { identitytoken: result.IdentityToken }), {
       Status: 'Login Succeeded',
       IdentityToken: result.IdentityToken,
     });
   });
 
   test('login with a wrong password: unauthorized, with the token server message', async () => {
-    const err = await svc.login({ username: 'alice', password: 'nope', serveraddress: reg.host }).catch((e: unknown) => e);
+    const err = await svc.login(reg.host, { username: 'alice', password: 'nope' }).catch((e: unknown) => e);
     assert.ok(isEngineError(err, 'unauthorized'), String(err));
     // localhost is tried over HTTPS first; the credentials are refused on the HTTP endpoint
     assert.equal((err as Error).message, `Get "http://${reg.host}/v2/": unauthorized: incorrect username or password`);
-    const unknownUser = await svc.login({ username: 'mallory', password: 'x' }, reg.host).catch((e: unknown) => e);
+    const unknownUser = await svc.login(reg.host, { username: 'mallory', password: 'x' }).catch((e: unknown) => e);
     assert.ok(isEngineError(unknownUser, 'unauthorized'));
   });
 

@@ -190,7 +190,7 @@ describe('registry client: push and pull against docker-registry', { skip: !have
     const translated = translatePullError(err, ref);
     assert.equal(translated.message, `Get "http://127.0.0.1:${port}/v2/": dial tcp 127.0.0.1:${port}: connect: connection refused`);
     assert.equal(translated.kind, 'system');
-    const loginErr = await svc.login({ username: 'a', password: 'b' }, `127.0.0.1:${port}`).catch((e: unknown) => e);
+    const loginErr = await svc.login(`127.0.0.1:${port}`, { username: 'a', password: 'b' }).catch((e: unknown) => e);
     assert.equal((loginErr as Error).message, `Get "http://127.0.0.1:${port}/v2/": dial tcp 127.0.0.1:${port}: connect: connection refused`);
   });
 });
