@@ -42,6 +42,12 @@ export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 
 export interface ApplyOptions {
   whiteouts: WhiteoutMode;
+  /**
+   * Overlay mode: the diff dirs of the layers below, nearest first. A whiteout
+   * for a name none of them has is not made: in a directory only one layer
+   * has, overlayfs lists a whiteout as an entry that cannot be looked up.
+   */
+  lowerDirs?: string[];
   /** True when `root` is empty before we start (a fresh overlay diff, a base vfs layer): saves lookups. */
   emptyRoot?: boolean;
   tarSplit?: TarSplitWriter;
@@ -157,6 +163,20 @@ const TYPE_BITS = {
   block: fsConstants.S_IFBLK,
   fifo: fsConstants.S_IFIFO,
 } as const;
+
+/** Whether some lower layer has `rel` (and no layer above it whited it out). */
+async function inLowerLayers(lowers: string[], rel: string): Promise<boolean> {
+  for (const lower of lowers) {
+    try {
+      const stats = await lstat(hostPath(lower, rel));
+      return !(stats.isCharacterDevice() && stats.rdev === 0);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    }
+  }
+  return false;
+}
 
 /** Unpacks the tar in `input` (gzip, zstd or plain) into `root`. */
 export async function applyLayer(
@@ -347,6 +367,7 @@ export async function applyLayer(
     // Only resources of lower layers are whited out (layer.md).
     if (present.has(target)) return;
     if (overlay) {
+      if (options.lowerDirs !== undefined && !(await inLowerLayers(options.lowerDirs, target))) return;
       const stats = await existing(target);
       if (stats) await removePath(target, stats);
       mknod(hostPath(root, target), fsConstants.S_IFCHR, 0, 0);

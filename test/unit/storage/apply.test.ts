@@ -154,6 +154,17 @@ test('overlay whiteouts: .wh. files become 0/0 devices, opaque markers an xattr,
   assert.ok(!back.includes('char:a/gone'));
 });
 
+test('overlay whiteouts are made only for names a lower layer has', async (t) => {
+  const lower = await tempDir(t);
+  const upper = await tempDir(t);
+  await apply(await makeTar([{ name: 'a/present', content: 'p' }, { name: 'a/gone', content: 'g' }]), lower);
+  await apply(await makeTar([{ name: 'a/.wh.gone', content: '' }, { name: 'a/.wh.never-was', content: '' }]), upper, { lowerDirs: [lower] });
+  assert.deepEqual((await readdir(`${upper}/a`)).sort(), ['gone']);
+  const base = await tempDir(t);
+  await apply(await makeTar([{ name: '.wh.nothing', content: '' }]), base, { lowerDirs: [] });
+  assert.deepEqual(await readdir(base), []);
+});
+
 test('vfs whiteouts remove lower resources, including the spec example with a late opaque marker', async (t) => {
   const root = await tempDir(t);
   // Base layer (layer.md "Whiteouts" and "Opaque Whiteout" examples).
