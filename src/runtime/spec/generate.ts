@@ -4,7 +4,7 @@
 // other containers, the cgroup path) and this module decides everything else
 // from the Docker Config/HostConfig and the host's abilities.
 import { statSync } from 'node:fs';
-import { systemError } from '../../common/errors.js';
+import { invalidParameter, systemError } from '../../common/errors.js';
 import {
   cgroupnsMode,
   DEFAULT_MASKED_PATHS,
@@ -247,6 +247,11 @@ export async function generateSpec(input: SpecInput): Promise<SpecResult> {
   });
   warnings.push(...builtMounts.warnings);
 
+  // No device drivers (nvidia...) are registered: every request is refused as dockerd refuses it then.
+  for (const req of hc.DeviceRequests ?? []) {
+    const caps = `[${(req.Capabilities ?? []).map((c) => `[${c.join(' ')}]`).join(' ')}]`;
+    throw invalidParameter(`could not select device driver ${JSON.stringify(req.Driver ?? '')} with capabilities: ${caps}`);
+  }
   const dev = await containerDevices(hc.Devices, hc.DeviceCgroupRules, privileged, input.devRoot);
   warnings.push(...dev.warnings);
   const res = await buildResources(hc, host);

@@ -10,5 +10,6 @@ export * from './resources.js';
 export * from './process.js';
 export * from './sysctl.js';
 export * from './user.js';
+export * from './rootfs.js';
 export * from './generate.js';
 export { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';

@@ -2,84 +2,11 @@
 // and /etc/group, as dockerd does before starting it (moby getUser over runc's
 // libcontainer/user GetExecUser and GetAdditionalGroups), with their messages.
 //
-// The rootfs is untrusted: its /etc/passwd may be a symlink to anywhere, a FIFO
-// or a device. Paths are resolved inside the root (symlinks re-rooted, ".."
-// stopping at the root, as moby's FollowSymlinkInScope does) and only regular
-// files of bounded size are read.
-import { constants, promises as fs } from 'node:fs';
-import path from 'node:path';
-import { errnoCode, invalidParameter } from '../../common/errors.js';
+// The rootfs is untrusted: its files are read through rootfs.ts.
+import { invalidParameter } from '../../common/errors.js';
+import { readRootfsFile } from './rootfs.js';
 
 const MAX_ID = 2 ** 31 - 1;
-const MAX_SYMLINKS = 255;
-const MAX_FILE_BYTES = 16 * 1024 * 1024;
-
-/**
- * The host path of `unsafePath` inside `root`, following symlinks as if `root`
- * were "/": absolute targets restart at the root and ".." never leaves it.
- * Components that do not exist are appended as they are.
- */
-export async function resolveInRoot(root: string, unsafePath: string): Promise<string> {
-  const base = path.resolve(root);
-  const resolved: string[] = [];
-  const queue = unsafePath.split('/').filter((c) => c !== '');
-  let links = 0;
-  let missing = false;
-  while (queue.length > 0) {
-    const c = queue.shift()!;
-    if (c === '.') continue;
-    if (c === '..') {
-      resolved.pop();
-      continue;
-    }
-    if (missing) {
-      resolved.push(c);
-      continue;
-    }
-    const full = path.join(base, ...resolved, c);
-    let isLink = false;
-    try {
-      isLink = (await fs.lstat(full)).isSymbolicLink();
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') throw err;
-      missing = true;
-    }
-    if (!isLink) {
-      resolved.push(c);
-      continue;
-    }
-    if (++links > MAX_SYMLINKS) throw new Error(`too many links in ${unsafePath}`);
-    const target = await fs.readlink(full);
-    if (target.startsWith('/')) resolved.length = 0;
-    queue.unshift(...target.split('/').filter((t) => t !== ''));
-  }
-  return path.join(base, ...resolved);
-}
-
-/**
- * Read a file of the container's rootfs, or undefined when it is missing or is
- * not a regular file (a FIFO would block the daemon, a device never ends).
- */
-export async function readRootfsFile(root: string, file: string): Promise<string | undefined> {
-  const hostPath = await resolveInRoot(root, file);
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EACCES') return undefined;
-    throw err;
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return undefined;
-    const buf = Buffer.alloc(Math.min(st.size, MAX_FILE_BYTES));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await fh.close();
-  }
-}
 
 export interface PasswdEntry {
   name: string;
