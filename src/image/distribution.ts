@@ -197,7 +197,12 @@ export class Distribution {
         if (previous !== imageId) tagMoved = true;
         await this.svc.store.addTag(named, imageId);
       }
-      await this.svc.store.addDigest(withDigest(new NamedReference(named.domain, named.path), top.digest), imageId);
+      // dockerd's addDigestReference: a digest already naming another image
+      // (another platform of the same index) is left as it is.
+      const digestRef = withDigest(new NamedReference(named.domain, named.path), top.digest);
+      const owner = this.svc.store.getRef(digestRef);
+      if (owner === undefined) await this.svc.store.addDigest(digestRef, imageId);
+      else if (owner !== imageId) this.svc.logger.warn('image ID for digest changed, cannot update', { digest: top.digest, old: owner, new: imageId });
       await out(statusMessage(undefined, `Digest: ${top.digest}`));
       if (!partOfAll) {
         const shown = familiarString(named);

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { haveDockerCli, startDaemon, type TestDaemon, runProcess } from '../../helpers/daemon.js';
+import { haveDockerCli, type TestDaemon, runProcess } from '../../helpers/daemon.js';
+import { freshDaemon } from './helpers.js';
 import { haveSkopeo, makeTar, skopeo } from '../../helpers/registry.js';
 
 const skip = !haveDockerCli || !existsSync('/bin/busybox');
@@ -34,13 +35,6 @@ async function packTar(entries: Array<{ name: string; body?: Buffer | string; ty
   pack.finalize();
   await done;
   return Buffer.concat(chunks);
-}
-
-/** Start a daemon in a fresh directory (the helper passes --config-file, which must exist). */
-export async function freshDaemon(): Promise<TestDaemon> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-img-'));
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  return startDaemon({ dir });
 }
 
 /** Files and directories under `dir` (recursive count of entries), 0 when absent. */
