@@ -13,6 +13,11 @@ import { applyConfigFile, defaultUnixSocket, isLoopbackTcp, reloadableKeys, type
 import { parseDaemonArgs } from './flags.js';
 import { readHostInfo } from './host-info.js';
 import { DaemonSystem, loadEngineId } from './system.js';
+import { LayerStore } from '../storage/store.js';
+import { ImageService } from '../image/service.js';
+import { Distribution } from '../image/distribution.js';
+import { ImageRoutes } from '../api/images/routes.js';
+import { RegistryService } from '../registry/service.js';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -135,15 +140,30 @@ async function wireEngine(input: WireInput): Promise<{
   shutdown(): Promise<void>;
   reload(config: DaemonConfig): void;
 }> {
-  void input;
+  const { config, logger, router } = input;
+  // Layers (src/storage) and images (src/image): the image service re-asserts
+  // its layer ownership and collects what a crash left at open.
+  const layers = new LayerStore({ root: path.join(config.dataRoot, 'storage'), driver: (config.storageDriver as 'overlay2' | 'vfs' | undefined) ?? 'auto', logger });
+  await layers.open();
+  const images = await ImageService.open({ dataRoot: config.dataRoot, layers, logger });
+  const registry = new RegistryService({ insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
+  const distribution = new Distribution(images, {
+    registry,
+    maxConcurrentDownloads: config.maxConcurrentDownloads,
+    maxConcurrentUploads: config.maxConcurrentUploads,
+  });
+  router.addGroup(new ImageRoutes(images, distribution, { login: (auth) => registry.login(undefined, auth) }));
   return {
     infoSources: {
       containerCounts: () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
-      imageCount: () => 0,
-      storageDriver: () => ({ name: 'overlay2', status: [] }),
+      imageCount: () => images.imageCount,
+      storageDriver: () => ({ name: layers.driverName, status: layers.status() }),
       warnings: () => [],
     },
-    shutdown: async () => {},
+    shutdown: async () => {
+      await registry.close().catch(() => undefined);
+      await layers.close().catch(() => undefined);
+    },
     reload: () => {},
   };
 }
