@@ -144,6 +144,16 @@ describe('spec generation vs dockerd 20.10 config.json', () => {
     });
   }
 
+  test("our built-in profile converts as dockerd converted the same profile file", async () => {
+    for (const withFile of ['seccomp-profile', 'seccomp-profile-sysadmin']) {
+      const c = loadCase(withFile);
+      const { input } = await inputFor(c, rootfs.dir);
+      input.hostConfig.SecurityOpt = [];
+      const { spec } = await generateSpec(input);
+      assert.deepEqual(spec.linux.seccomp?.syscalls, c.spec!.linux.seccomp!.syscalls, `${withFile} without the file`);
+    }
+  });
+
   test('warnings for settings this kernel cannot apply (resources case)', async () => {
     const c = loadCase('resources');
     const { warnings } = await inputFor(c, rootfs.dir);
