@@ -127,7 +127,8 @@ export function kindOf(v: unknown): GoKind {
     case 'boolean':
       return 'bool';
     case 'number':
-      return Number.isInteger(v) ? 'int' : 'float';
+      // whole numbers beyond int64 can only have been float64s
+      return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? 'int' : 'float';
     case 'bigint':
       return 'int';
     case 'function':
