@@ -11,6 +11,7 @@
 
 import { HEADER_FUNCTIONS } from './functions.js';
 import { goJSON } from './gojson.js';
+import { isEastAsianLocale } from './runewidth.js';
 import { DOCKER_TABLE, TabWriter, type TabWriterOptions } from './tabwriter.js';
 import { Template, TemplateError, type ParseOptions } from './template.js';
 import { markMap } from './values.js';
@@ -75,7 +76,7 @@ function trimSpaces(s: string): string {
 export interface ListFormatOptions {
   /** Header text per field, e.g. { ID: 'CONTAINER ID', Image: 'IMAGE' } (docker's SubHeaderContext). */
   header?: Readonly<Record<string, string>>;
-  /** Table writer settings; docker's tables use minwidth 10, tabwidth 1, padding 3, ' '. */
+  /** Table writer settings; docker's tables use minwidth 10, tabwidth 1, padding 3, ' ' (and the locale's widths). */
   table?: TabWriterOptions;
   /** Template parse options (functions); docker's functions by default. */
   parse?: ParseOptions;
@@ -107,11 +108,25 @@ export function formatList(items: Iterable<unknown>, format: string, options: Li
     }
   }
   if (!isTableFormat(format)) return body;
-  const tw = new TabWriter(options.table ?? DOCKER_TABLE);
+  // docker's go-runewidth reads the locale once at start; so do we, per call
+  const tw = new TabWriter(options.table ?? { ...DOCKER_TABLE, eastAsian: isEastAsianLocale() });
   tw.write(renderHeader(tmpl, options.header ?? {}));
   tw.write('\n');
   tw.write(body);
   return tw.flush();
+}
+
+/**
+ * A listing command's output in one call: `format` is the --format value,
+ * `defaultFormat` the command's default table ("table {{.ID}}\t…"), `rawFormat`
+ * what `--format raw` means for the command, if anything.
+ */
+export function renderList(
+  items: Iterable<unknown>,
+  options: ListFormatOptions & { format: string; defaultFormat: string; rawFormat?: string },
+): string {
+  const defaults = options.rawFormat === undefined ? { table: options.defaultFormat } : { table: options.defaultFormat, raw: options.rawFormat };
+  return formatList(items, chooseFormat(options.format, defaults), options);
 }
 
 /** The methods docker's header context (formatter.SubHeaderContext) has besides its keys. */

@@ -7,7 +7,6 @@
 import { goJSON } from './gojson.js';
 import { isPrint, sprint, sprintf, sprintln } from './gofmt.js';
 import {
-  Float64,
   NilPointer,
   byteLength,
   compareStrings,

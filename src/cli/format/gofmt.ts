@@ -279,6 +279,10 @@ class Printer {
   handleMethods(v: unknown, verb: string): boolean {
     if (typeof v !== 'object' || v === null || v instanceof Float64 || v instanceof NilPointer) return false;
     if (this.f.sharpV) return false;
+    if (v instanceof Date && (verb === 'v' || verb === 's' || verb === 'q')) {
+      this.fmtString(goTimeString(v), verb);
+      return true;
+    }
     const method = findMethod(v, 'Error') ?? findMethod(v, 'String');
     if (!method || method.length !== 0) return false;
     switch (verb) {
@@ -992,4 +996,12 @@ function fmtX(v: number, prec: number, fmt: string): string {
   } else s += '+';
   s += exp < 10 ? '0' + exp : String(exp);
   return s;
+}
+
+/** time.Time's String() for a UTC time: 2006-01-02 15:04:05.999999999 +0000 UTC */
+export function goTimeString(d: Date): string {
+  if (Number.isNaN(d.getTime())) return '0001-01-01 00:00:00 +0000 UTC';
+  const iso = d.toISOString(); // 2024-01-02T03:04:05.120Z
+  const frac = iso.slice(20, 23).replace(/0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? '.' + frac : ''} +0000 UTC`;
 }

@@ -89,7 +89,10 @@ function isSpace(c: string | undefined): boolean {
 }
 
 function isAlphaNumeric(c: string | undefined): boolean {
-  return c !== undefined && (c === '_' || /^[\p{L}\p{Nd}]$/u.test(c));
+  if (c === undefined) return false;
+  const cp = c.charCodeAt(0);
+  if (cp < 0x80) return (cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || cp === 0x5f;
+  return /^[\p{L}\p{Nd}]$/u.test(c);
 }
 
 function isAsciiPrint(c: string): boolean {

@@ -24,7 +24,6 @@ import {
   type FieldNode,
   type IdentifierNode,
   type IfNode,
-  type ListNode,
   type Node,
   type NumberNode,
   type PipeNode,
@@ -599,4 +598,3 @@ function jsMethod(fn: (...args: unknown[]) => unknown, receiver: object): Templa
   };
 }
 
-export type { ListNode };

@@ -16,8 +16,10 @@ import {
   indentJSON,
   isTableFormat,
   renderHeader,
+  renderList,
   templateText,
 } from '../../../../src/cli/format/formatter.js';
+import { DOCKER_TABLE } from '../../../../src/cli/format/tabwriter.js';
 import { Template, markStruct } from '../../../../src/cli/format/template.js';
 import { CONTEXT_HEADER, CONTEXT_TABLE_FORMAT, DOCKER_CONTEXTS, DOCKER_TABLE_CASES } from './docker-cases.js';
 
@@ -52,7 +54,8 @@ describe('docker context ls --format, as docker CLI 28.2.2 printed it', () => {
   for (const [format, stdout, stderr] of DOCKER_TABLE_CASES) {
     it(JSON.stringify(format), () => {
       const items = DOCKER_CONTEXTS.map((c) => markStruct({ ...c }, '*formatter.clientContextContext'));
-      const run = (): string => formatList(items, chooseFormat(format, { table: CONTEXT_TABLE_FORMAT }), { header: CONTEXT_HEADER });
+      const run = (): string =>
+        formatList(items, chooseFormat(format, { table: CONTEXT_TABLE_FORMAT }), { header: CONTEXT_HEADER, table: DOCKER_TABLE });
       if (stderr === null) assert.equal(run(), stdout);
       else assert.equal(formatError(run).message, stderr);
     });
@@ -95,6 +98,12 @@ describe('formatList', () => {
     { ID: 'bbbbbbbbbbbbbb', Names: 'db', Label: (_k: string) => '' },
   ];
   const header = { ID: 'CONTAINER ID', Names: 'NAMES' };
+  it('renderList chooses the format and renders in one call', () => {
+    const options = { header, defaultFormat: 'table {{.ID}}\t{{.Names}}', rawFormat: 'id: {{.ID}}' };
+    assert.equal(renderList(items, { ...options, format: '' }), 'CONTAINER ID     NAMES\naaa              web\nbbbbbbbbbbbbbb   db\n');
+    assert.equal(renderList(items, { ...options, format: 'raw' }), 'id: aaa\nid: bbbbbbbbbbbbbb\n');
+    assert.equal(renderList(items, { ...options, format: '{{.Names}}' }), 'web\ndb\n');
+  });
   it('renders a custom template per item, each followed by a newline', () => {
     assert.equal(formatList(items, '{{.ID}}: {{.Names}}', { header }), 'aaa: web\nbbbbbbbbbbbbbb: db\n');
   });

@@ -297,6 +297,8 @@ describe('JS values as Go values', () => {
     ['{{printf "%v" .}}', { inner: markStruct({ X: 1 }) }, 'map[inner:{1}]'],
     ['{{printf "%q" .}}', ['a', 'b'], '["a" "b"]'],
     ['{{printf "%d" .}}', ['a', 2], '[%!d(string=a) 2]'],
+    // time.Time prints as its String() (UTC)
+    ['{{.}}', new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 120)), '2024-01-02 03:04:05.12 +0000 UTC'],
     // a String() method is used for %v and %s, as fmt does for Stringers
     ['{{.}} {{printf "%s|%d" . .}}', { String: () => 'str', n: 1 }, 'str str|map[%!d(string=n):1]'],
   ];
