@@ -183,7 +183,8 @@ export interface InspectResult {
 export function formatInspect(elements: readonly InspectElement[], format: string, options: { parse?: ParseOptions } = {}): InspectResult {
   if (format === '' || format === JSON_FORMAT_KEY) {
     if (elements.length === 0) return { output: '[]\n', errors: [] };
-    const parts = elements.map((el) => el.rawJSON ?? goJSON(el.value) ?? 'null');
+    // raw JSON is re-indented as is (json.Indent); typed values are marshalled (json.MarshalIndent, HTML escaped)
+    const parts = elements.map((el) => el.rawJSON ?? goJSON(el.value, { escapeHTML: true }) ?? 'null');
     const array = '[' + parts.join(',') + ']';
     return { output: (format === '' ? indentJSON(array, '', '    ') : compactJSON(array)) + '\n', errors: [] };
   }

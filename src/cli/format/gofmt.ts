@@ -290,9 +290,18 @@ class Printer {
       case 's':
       case 'x':
       case 'X':
-      case 'q':
-        this.fmtString(String(method.call(v)), verb);
+      case 'q': {
+        let text: string;
+        try {
+          text = String(method.call(v));
+        } catch (e) {
+          // fmt recovers a panicking method and reports it in place
+          this.buf += `%!${verb}(PANIC=${method.name || 'String'} method: ${e instanceof Error ? e.message : String(e)})`;
+          return true;
+        }
+        this.fmtString(text, verb);
         return true;
+      }
       default:
         return false;
     }

@@ -17,14 +17,21 @@ import {
 
 class UnsupportedValue extends Error {}
 
-/** The JSON text Go's encoder writes for v, or undefined where Go's encoder fails. */
-export function goJSON(v: unknown): string | undefined {
+/**
+ * The JSON text Go's encoder writes for v, or undefined where Go's encoder
+ * fails. `escapeHTML` as json.Marshal does (docker's json function turns it off).
+ */
+export function goJSON(v: unknown, options: { escapeHTML?: boolean } = {}): string | undefined {
+  let text: string;
   try {
-    return encode(v, new Set());
+    text = encode(v, new Set());
   } catch (e) {
     if (e instanceof UnsupportedValue) return undefined;
     throw e;
   }
+  // <, > and & occur in JSON text only inside strings
+  if (options.escapeHTML) text = text.replace(/[<>&]/g, (c) => (c === '<' ? '\\u003c' : c === '>' ? '\\u003e' : '\\u0026'));
+  return text;
 }
 
 function encode(v: unknown, seen: Set<object>): string {

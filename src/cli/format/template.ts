@@ -149,7 +149,8 @@ const enum Flow {
   Continue,
 }
 
-const MAX_EXEC_DEPTH = 10000;
+// Go allows 100000 nested template calls (1000 on wasm); a JS stack holds fewer.
+const MAX_EXEC_DEPTH = 1000;
 
 class State {
   out: string[] = [];

@@ -164,6 +164,11 @@ describe('formatInspect', () => {
     assert.equal(formatInspect(withRaw.map((e) => ({ value: e.value, rawJSON: compactElement(e.rawJSON) })), 'json').output, compact);
   });
   it('prints [] for no objects', () => assert.equal(formatInspect([], '').output, '[]\n'));
+  it('marshals objects without raw JSON as json.MarshalIndent does (field order kept, HTML escaped)', () => {
+    const el = { value: markStruct({ Name: '<x>', Ports: [80], Labels: {} }) };
+    assert.equal(formatInspect([el], '').output, '[\n    {\n        "Name": "\\u003cx\\u003e",\n        "Ports": [\n            80\n        ],\n        "Labels": {}\n    }\n]\n');
+    assert.equal(formatInspect([el], 'json').output, '[{"Name":"\\u003cx\\u003e","Ports":[80],"Labels":{}}]\n');
+  });
   it('renders a template per object', () => {
     assert.deepEqual(formatInspect(withRaw, '{{.Name}} {{json .Endpoints}}'), {
       output: 'default {"docker":{"Host":"unix:///var/run/docker.sock","SkipTLSVerify":false}}\na1 {"docker":{"Host":"unix:///tmp/a1.sock","SkipTLSVerify":false}}\n',

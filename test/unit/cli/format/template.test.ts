@@ -301,6 +301,8 @@ describe('JS values as Go values', () => {
     ['{{.}}', new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 120)), '2024-01-02 03:04:05.12 +0000 UTC'],
     // a String() method is used for %v and %s, as fmt does for Stringers
     ['{{.}} {{printf "%s|%d" . .}}', { String: () => 'str', n: 1 }, 'str str|map[%!d(string=n):1]'],
+    // and a method that fails is reported in place, as fmt does with a panic
+    ['{{.}}', { String: () => { throw new Error('boom'); } }, '%!v(PANIC=String method: boom)'],
   ];
   for (const [text, data, want] of cases) {
     it(`${text} on ${typeof data === 'bigint' ? String(data) + 'n' : JSON.stringify(data)}`, () => assert.equal(run(text, data), want));
@@ -443,5 +445,9 @@ describe('template API', () => {
     assert.equal(t.execute('a'), 'A');
   });
   it('renderTemplate parses and runs in one call', () => assert.equal(renderTemplate('{{.a}}', { a: 1 }), '1'));
+  it('stops runaway template recursion with an execution error', () => {
+    const e = errorOf(() => renderTemplate('{{define "r"}}{{template "r" .}}{{end}}{{template "r"}}', null));
+    assert.equal(e.message, 'template: :1:25: executing "r" at <{{template "r" .}}>: exceeded maximum template depth (1000)');
+  });
   it('lists defined templates', () => assert.deepEqual(Template.parse('{{define "x"}}{{end}}y').definedTemplates().sort(), ['', 'x']));
 });
