@@ -2,6 +2,8 @@
 // text and {{actions}}, trim markers "{{- " and " -}}", comments {{/* */}},
 // and the tokens inside actions. Error texts are Go's.
 
+import { quoteWith } from './gofmt.js';
+
 export const enum Tok {
   Error,
   EOF,
@@ -76,9 +78,9 @@ export function tokenString(t: Token): string {
   return goQuote(t.val);
 }
 
-/** %q of a string (strconv.Quote), duplicated here to keep the lexer standalone. */
+/** %q of a string (strconv.Quote). */
 function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1');
+  return quoteWith(s, '"');
 }
 
 const LEFT = '{{';
