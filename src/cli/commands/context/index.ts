@@ -1,0 +1,6 @@
+// The `context` commands of the berth CLI.
+import type { CommandRegistry } from '../../command.js';
+
+export function registerContextCommands(registry: CommandRegistry): void {
+  void registry;
+}
