@@ -19,11 +19,11 @@
 
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, readFileSync } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, rm, symlink, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { errnoCode, errorMessage, invalidParameter } from '../common/errors.js';
-import { lsetxattr, mknod } from '../common/syscalls.js';
+import { lgetxattr, llistxattr, lsetxattr, mknod } from '../common/syscalls.js';
 import { decompressed } from './compression.js';
 import type { Compression } from './compression.js';
 import { baseOf, cleanMemberName, hostPath, joinRel, parentOf, resolveInRoot } from './paths.js';
@@ -129,12 +129,25 @@ class WritePool {
   }
 }
 
-async function writeAll(handle: FileHandle, chunks: Buffer[], position: number): Promise<number> {
+// File writes go through node:fs callbacks on raw descriptors: for tens of
+// thousands of small files, FileHandle's promise machinery costs more than
+// the syscalls it wraps.
+function fdCall<T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value as T))));
+}
+const openFd = (path: string, flags: number, mode: number): Promise<number> => fdCall((cb) => fs.open(path, flags, mode, cb));
+const writevFd = (fd: number, chunks: Buffer[], position: number): Promise<number> => fdCall((cb) => fs.writev(fd, chunks, position, cb));
+const fchownFd = (fd: number, uid: number, gid: number): Promise<void> => fdCall((cb) => fs.fchown(fd, uid, gid, cb));
+const fchmodFd = (fd: number, mode: number): Promise<void> => fdCall((cb) => fs.fchmod(fd, mode, cb));
+const futimesFd = (fd: number, atime: number, mtime: number): Promise<void> => fdCall((cb) => fs.futimes(fd, atime, mtime, cb));
+const closeFd = (fd: number): Promise<void> => fdCall((cb) => fs.close(fd, cb));
+
+async function writeAll(fd: number, chunks: Buffer[], position: number): Promise<number> {
   let pos = position;
   let pending = chunks;
   while (pending.length > 0) {
     const total = pending.reduce((n, c) => n + c.length, 0);
-    const { bytesWritten } = await handle.writev(pending, pos);
+    const bytesWritten = await writevFd(fd, pending, pos);
     pos += bytesWritten;
     if (bytesWritten === total) break;
     // Partial write: drop what was written and go on.
@@ -176,6 +189,29 @@ async function inLowerLayers(lowers: string[], rel: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+/** The directory at `rel` in the nearest lower layer that has something there, with its xattrs. */
+async function lowerDirectory(lowers: string[], rel: string): Promise<{ stats: Stats; xattrs: Map<string, Buffer> } | null> {
+  for (const lower of lowers) {
+    let stats: Stats;
+    try {
+      stats = await lstat(hostPath(lower, rel));
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+      throw err;
+    }
+    if (!stats.isDirectory()) return null;
+    const xattrs = new Map<string, Buffer>();
+    for (const name of llistxattr(hostPath(lower, rel))) {
+      if (name.startsWith(OVERLAY_XATTR_PREFIX)) continue;
+      const value = lgetxattr(hostPath(lower, rel), name);
+      if (value !== null) xattrs.set(name, value);
+    }
+    return { stats, xattrs };
+  }
+  return null;
 }
 
 /** Unpacks the tar in `input` (gzip, zstd or plain) into `root`. */
@@ -230,10 +266,23 @@ export async function applyLayer(
       expectDirectory: true,
       beforeLookup: waitPending,
       onMissing: async (rel) => {
-        // Parents a tar did not list are created as docker does: 0755, root.
-        await mkdir(hostPath(root, rel), 0o755);
         owned.add(rel);
         present.add(rel);
+        // A parent the tar did not list. On overlay, a copy of the directory
+        // below: an upper directory's attributes are the merged directory's.
+        const model = options.lowerDirs ? await lowerDirectory(options.lowerDirs, rel) : null;
+        if (model === null) {
+          // As docker creates them: 0755, root.
+          await mkdir(hostPath(root, rel), 0o755);
+          return true;
+        }
+        const path = hostPath(root, rel);
+        await mkdir(path, model.stats.mode & 0o777);
+        if (IS_ROOT) await lchown(path, model.stats.uid, model.stats.gid);
+        await chmod(path, model.stats.mode & 0o7777);
+        for (const [name, value] of model.xattrs) lsetxattr(path, name, value);
+        if (model.stats.mode & 0o2000) setgidDirs.add(rel);
+        dirTimes.push({ rel, atime: model.stats.atimeMs / 1000, mtime: model.stats.mtimeMs / 1000 });
         return true;
       },
     });
@@ -309,14 +358,10 @@ export async function applyLayer(
 
   const writeFile = async (rel: string, parent: string, h: TarHeader, chunks: AsyncIterable<Buffer> | Buffer[]): Promise<void> => {
     const path = hostPath(root, rel);
-    const handle = await open(
-      path,
-      fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW,
-      h.mode & 0o777,
-    );
+    const fd = await openFd(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, h.mode & 0o777);
     try {
       if (Array.isArray(chunks)) {
-        if (chunks.length > 0) await writeAll(handle, chunks, 0);
+        if (chunks.length > 0) await writeAll(fd, chunks, 0);
       } else {
         let position = 0;
         let batch: Buffer[] = [];
@@ -325,23 +370,23 @@ export async function applyLayer(
           batch.push(chunk);
           batchSize += chunk.length;
           if (batchSize >= 1024 * 1024) {
-            position = await writeAll(handle, batch, position);
+            position = await writeAll(fd, batch, position);
             batch = [];
             batchSize = 0;
           }
         }
-        if (batch.length > 0) await writeAll(handle, batch, position);
+        if (batch.length > 0) await writeAll(fd, batch, position);
       }
       const chowned = needsChown(h, parent);
-      if (chowned) await handle.chown(h.uid, h.gid);
+      if (chowned) await fchownFd(fd, h.uid, h.gid);
       // chown clears setuid/setgid, and the umask trimmed the open() mode.
       if (chowned || (h.mode & 0o7000) !== 0 || (h.mode & ~UMASK & 0o777) !== (h.mode & 0o777)) {
-        await handle.chmod(h.mode & 0o7777);
+        await fchmodFd(fd, h.mode & 0o7777);
       }
       if (h.xattrs.size > 0) setXattrs(path, h);
-      await handle.utimes(accessTime(h), h.mtime);
+      await futimesFd(fd, accessTime(h), h.mtime);
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
   };
 

@@ -165,6 +165,17 @@ test('overlay whiteouts are made only for names a lower layer has', async (t) =>
   assert.deepEqual(await readdir(base), []);
 });
 
+test('overlay: parents a tar does not list copy the lower directory, so the merged view keeps its attributes', async (t) => {
+  const lower = await tempDir(t);
+  const upper = await tempDir(t);
+  await apply(await makeTar([{ name: 'home/user', type: 'directory', mode: 0o2750, uid: 1000, gid: 1000, mtime: MTIME }]), lower);
+  await apply(await makeTar([{ name: 'home/user/.profile', content: 'p' }, { name: 'new/dir/file', content: 'n' }]), upper, { lowerDirs: [lower] });
+  const snap = await snapshot(upper, { withDirTimes: true });
+  assert.deepEqual(snap['home/user'], { type: 'dir', mode: '2750', uid: 1000, gid: 1000, mtime: MTIME.getTime() / 1000 });
+  assert.equal(snap['home/user/.profile']?.gid, 0, "the member's own group, not the setgid parent's");
+  assert.equal(snap['new/dir']?.mode, '755');
+});
+
 test('vfs whiteouts remove lower resources, including the spec example with a late opaque marker', async (t) => {
   const root = await tempDir(t);
   // Base layer (layer.md "Whiteouts" and "Opaque Whiteout" examples).
