@@ -57,6 +57,7 @@ import { MNT_DETACH, umount2 } from '../common/syscalls.js';
 import { nullLogger } from '../common/log.js';
 import type { Logger } from '../common/log.js';
 import { applyLayer } from './apply.js';
+import { setupInitLayer } from './initlayer.js';
 import { decompressed } from './compression.js';
 import type { Change } from './diff.js';
 import type { DriverName, GraphDriver } from './driver.js';
@@ -168,6 +169,8 @@ interface RWRecord {
   id: string;
   parent: string | null;
   cacheId: string;
+  /** The "-init" layer between the image and this layer, when there is one. */
+  initCacheId?: string;
   created: string;
 }
 
@@ -196,6 +199,7 @@ function isRWRecord(v: unknown): v is RWRecord {
     (o.parent === null || typeof o.parent === 'string') &&
     typeof o.cacheId === 'string' &&
     /^[0-9a-f]{64}$/.test(o.cacheId) &&
+    (o.initCacheId === undefined || (typeof o.initCacheId === 'string' && /^[0-9a-f]{64}$/.test(o.initCacheId))) &&
     typeof o.created === 'string'
   );
 }
@@ -311,7 +315,12 @@ export class LayerStore {
     }
     for (const id of await readdir(`${this.dbDir}/rw`)) {
       const stored = await readJsonIfExists<unknown>(`${this.rwDir(id)}/info.json`).catch(() => undefined);
-      if (!isRWRecord(stored) || stored.id !== id || !onDisk.has(stored.cacheId)) {
+      if (
+        !isRWRecord(stored) ||
+        stored.id !== id ||
+        !onDisk.has(stored.cacheId) ||
+        (stored.initCacheId !== undefined && !onDisk.has(stored.initCacheId))
+      ) {
         this.log.warn('storage: dropping incomplete or corrupt writable layer', { id });
         await this.discard(this.rwDir(id));
         continue;
@@ -338,7 +347,10 @@ export class LayerStore {
       else this.log.warn('storage: writable layer on a missing layer', { id: rw.id, parent: rw.parent });
     }
     const live = new Set([...this.layers.values()].map((l) => l.cacheId));
-    for (const rw of this.rws.values()) live.add(rw.cacheId);
+    for (const rw of this.rws.values()) {
+      live.add(rw.cacheId);
+      if (rw.initCacheId !== undefined) live.add(rw.initCacheId);
+    }
     for (const id of onDisk) {
       if (!live.has(id)) {
         this.log.info('storage: removing unreferenced layer directory', { id });
@@ -668,8 +680,14 @@ export class LayerStore {
 
   // ---- writable layers ----
 
-  /** A writable layer `id` on `parent` (null: an empty root filesystem). */
-  async createRW(id: string, parent: string | null): Promise<void> {
+  /**
+   * A writable layer `id` on `parent` (null: an empty root filesystem). With
+   * `init` (the default), dockerd's "-init" layer goes in between: mount
+   * points the runtime needs (/proc, /sys, /dev/pts, /dev/shm, /etc/hosts,
+   * /etc/hostname, /etc/resolv.conf, /.dockerenv, /dev/console) and
+   * /etc/mtab -> /proc/mounts, kept out of the container's own changes.
+   */
+  async createRW(id: string, parent: string | null, options: { init?: boolean } = {}): Promise<void> {
     checkRWId(id);
     const parentRec = await this.locked(async () => {
       if (this.rws.has(id) || this.creatingRW.has(id)) throw conflict(`writable layer ${id} already exists`);
@@ -679,12 +697,25 @@ export class LayerStore {
       return rec;
     });
     const cacheId = randomHexId();
+    const initCacheId = options.init === false ? undefined : randomHexId();
     const staging = `${this.tmpDir}/rw-${cacheId}`;
     let committed = false;
     try {
       await mkdir(staging, { mode: 0o700 });
-      await this.driver.create(cacheId, parentRec?.cacheId ?? null, true);
+      let below = parentRec?.cacheId ?? null;
+      if (initCacheId !== undefined) {
+        await this.driver.create(initCacheId, below, true);
+        const initRoot = await this.driver.mount(initCacheId);
+        try {
+          await setupInitLayer(initRoot);
+        } finally {
+          await this.driver.unmount(initCacheId, true);
+        }
+        below = initCacheId;
+      }
+      await this.driver.create(cacheId, below, true);
       const stored: RWRecord = { id, parent, cacheId, created: new Date().toISOString() };
+      if (initCacheId !== undefined) stored.initCacheId = initCacheId;
       await writeJsonAtomic(`${staging}/info.json`, stored, 0o600);
       await this.locked(async () => {
         await rename(staging, this.rwDir(id));
@@ -696,6 +727,7 @@ export class LayerStore {
       this.creatingRW.delete(id);
       if (!committed) {
         await this.driver.remove(cacheId).catch(() => {});
+        if (initCacheId !== undefined) await this.driver.remove(initCacheId).catch(() => {});
         await rm(staging, { recursive: true, force: true }).catch(() => {});
         if (parentRec) {
           parentRec.rwChildren--;
@@ -748,11 +780,14 @@ export class LayerStore {
       return { rec, doomed };
     });
     await this.driver.remove(rec.cacheId);
+    if (rec.initCacheId !== undefined) await this.driver.remove(rec.initCacheId);
     await rm(`${this.tmpDir}/removed-${rec.cacheId}`, { recursive: true, force: true });
     return this.destroy(doomed);
   }
 
+  /** The driver layer right below a writable layer: its init layer, else the image's top layer. */
   private parentCacheOf(rec: RWRecord): string | null {
+    if (rec.initCacheId !== undefined) return rec.initCacheId;
     return rec.parent === null ? null : (this.layers.get(rec.parent)?.cacheId ?? null);
   }
 

@@ -13,7 +13,7 @@ import { mountsUnder, randomHexId } from '../../../src/storage/util.js';
 import { bytesOf, makeTar, tempDir } from '../../unit/storage/fixtures.js';
 
 const BASE = [
-  { name: 'etc/hostname', content: 'base\n' },
+  { name: 'etc/issue', content: 'base\n' },
   { name: 'bin/sh', content: 'sh', mode: 0o755 },
 ];
 
@@ -43,12 +43,12 @@ test('open() cleans what a crash left and keeps committed layers', async (t) => 
   assert.deepEqual(await mountsUnder(root), [], 'stale mounts are unmounted');
   assert.deepEqual(await readdir(`${root}/tmp`), []);
   assert.ok(!(await readdir(`${root}/overlay2`)).includes(orphan));
-  assert.equal((await readdir(`${root}/overlay2/l`)).length, 2, 'the links of the base layer and the container layer');
+  assert.equal((await readdir(`${root}/overlay2/l`)).length, 3, 'the links of the base layer, the init layer and the container layer');
   assert.deepEqual(await readdir(`${root}/layerdb/overlay2/sha256`), [base.chainId.slice(7)]);
   assert.deepEqual((await store.list()).map((l) => l.chainId), [base.chainId]);
   const rootfs = await store.mountRW('c');
   assert.equal(await readFile(`${rootfs}/written`, 'utf8'), 'w');
-  assert.equal(await readFile(`${rootfs}/etc/hostname`, 'utf8'), 'base\n');
+  assert.equal(await readFile(`${rootfs}/etc/issue`, 'utf8'), 'base\n');
   await store.unmountRW('c');
 });
 
@@ -96,7 +96,7 @@ test('kill -9 in the middle of a register: nothing half-made survives, and the l
   child.kill('SIGKILL');
   await once(child, 'exit');
   assert.equal((await mountsUnder(root)).length, 1, 'the container mount was left behind');
-  assert.equal((await readdir(`${root}/overlay2`)).filter((n) => /^[0-9a-f]{64}$/.test(n)).length, 3, 'base, container and the half-made layer');
+  assert.equal((await readdir(`${root}/overlay2`)).filter((n) => /^[0-9a-f]{64}$/.test(n)).length, 4, 'base, init, container and the half-made layer');
 
   const store = new LayerStore({ root, driver: 'overlay2' });
   await store.open();
@@ -105,7 +105,7 @@ test('kill -9 in the middle of a register: nothing half-made survives, and the l
   assert.deepEqual(await readdir(`${root}/tmp`), []);
   const layers = await store.list();
   assert.equal(layers.length, 1);
-  assert.equal((await readdir(`${root}/overlay2`)).filter((n) => /^[0-9a-f]{64}$/.test(n)).length, 2, 'base and container');
+  assert.equal((await readdir(`${root}/overlay2`)).filter((n) => /^[0-9a-f]{64}$/.test(n)).length, 3, 'base, init and container');
   assert.equal((await store.getRW('c'))?.parent, layers[0]!.chainId);
   const again = await store.register(bytesOf(await makeTar([{ name: 'dir0/file0', content: 'x' }])), layers[0]!.chainId);
   assert.equal(again.created, true);

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { mkdir, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { LayerStore, chainIds } from '../../../src/storage/store.js';
 import type { DriverChoice } from '../../../src/storage/store.js';
 import { mountsUnder } from '../../../src/storage/util.js';
@@ -37,7 +37,7 @@ async function names(tar: Buffer): Promise<string[]> {
 
 const BASE = [
   { name: 'etc', type: 'directory' as const, mode: 0o755 },
-  { name: 'etc/hostname', content: 'base\n' },
+  { name: 'etc/issue', content: 'base\n' },
   { name: 'etc/passwd', content: 'root:x:0:0::/root:/bin/sh\n' },
   { name: 'bin', type: 'directory' as const, mode: 0o755 },
   { name: 'bin/busybox', content: 'BUSYBOX', mode: 0o755 },
@@ -46,7 +46,7 @@ const BASE = [
   { name: 'opt/app/one', content: '1' },
 ];
 const CHILD = [
-  { name: 'etc/hostname', content: 'child\n' },
+  { name: 'etc/issue', content: 'child\n' },
   { name: 'etc/.wh.passwd', content: '' },
   { name: 'var/lib/.wh.old', content: '' },
   { name: 'opt/app', type: 'directory' as const, mode: 0o755 },
@@ -132,13 +132,14 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       await assert.rejects(store.createRW('c1', child.chainId), { kind: 'conflict' });
       const rootfs = await store.mountRW('c1');
       // The image as the child layer left it.
-      assert.equal(await readFile(`${rootfs}/etc/hostname`, 'utf8'), 'child\n');
-      assert.deepEqual((await readdir(`${rootfs}/etc`)).sort(), ['hostname']);
+      assert.equal(await readFile(`${rootfs}/etc/issue`, 'utf8'), 'child\n');
+      // etc/passwd whited out by the child; the rest are the init layer's placeholders.
+      assert.deepEqual((await readdir(`${rootfs}/etc`)).sort(), ['hostname', 'hosts', 'issue', 'mtab', 'resolv.conf']);
       assert.deepEqual((await readdir(`${rootfs}/opt/app`)).sort(), ['two']);
       assert.deepEqual(await readdir(`${rootfs}/var/lib`), []);
       assert.equal(await readFile(`${rootfs}/bin/sh`, 'utf8'), 'BUSYBOX');
       // Changes a process would make.
-      await writeFile(`${rootfs}/etc/hostname`, 'container\n');
+      await writeFile(`${rootfs}/etc/issue`, 'container\n');
       await unlink(`${rootfs}/bin/busybox`);
       await mkdir(`${rootfs}/data/sub`, { recursive: true });
       await writeFile(`${rootfs}/data/sub/file`, 'x'.repeat(1000));
@@ -146,7 +147,7 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       // As docker: overlay2 lists a parent only when something in it was added
       // or deleted (copy-up keeps its times), the naive diff (vfs) whenever
       // something inside changed.
-      const expected = ['A /data', 'A /data/sub', 'A /data/sub/file', 'C /bin', 'C /etc/hostname', 'D /bin/busybox'];
+      const expected = ['A /data', 'A /data/sub', 'A /data/sub/file', 'C /bin', 'C /etc/issue', 'D /bin/busybox'];
       if (driver === 'vfs') expected.push('C /etc');
       assert.deepEqual(changes.map((c) => `${c.kind} ${c.path}`).sort(), expected.sort());
       assert.equal(await store.rwSize('c1'), 1000 + 'container\n'.length);
@@ -165,6 +166,30 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       assert.equal((await driverDirs(store)).length, 3);
     });
 
+    test("the init layer holds the runtime's mount points, out of the container's changes", async (t) => {
+      const store = await openStore(t, driver);
+      const image = await store.register(
+        bytesOf(await makeTar([...BASE, { name: 'etc/mtab', content: 'stale' }, { name: 'etc/hostname', content: 'image' }])),
+        null,
+        { owner: 'image:i' },
+      );
+      await store.createRW('with-init', image.chainId);
+      await store.createRW('bare', image.chainId, { init: false });
+      const rootfs = await store.mountRW('with-init');
+      for (const dir of ['proc', 'sys', 'dev/pts', 'dev/shm']) assert.ok((await stat(`${rootfs}/${dir}`)).isDirectory(), dir);
+      for (const file of ['.dockerenv', 'etc/hosts', 'etc/resolv.conf', 'dev/console']) assert.ok((await stat(`${rootfs}/${file}`)).isFile(), file);
+      assert.equal(await readFile(`${rootfs}/etc/hostname`, 'utf8'), '', "as dockerd's: the image's file is replaced");
+      assert.equal(await readlink(`${rootfs}/etc/mtab`), '/proc/mounts');
+      assert.deepEqual(await store.rwChanges('with-init'), []);
+      assert.deepEqual(await names(await collect(await store.rwDiffTar('with-init'))), []);
+      const bare = await store.mountRW('bare');
+      assert.equal(await readFile(`${bare}/etc/hostname`, 'utf8'), 'image');
+      await assert.rejects(stat(`${bare}/proc`), { code: 'ENOENT' });
+      await store.removeRW('with-init');
+      await store.removeRW('bare');
+      assert.equal((await driverDirs(store)).length, 1);
+    });
+
     test('mounts are reference counted', async (t) => {
       const store = await openStore(t, driver);
       const base = await store.register(bytesOf(await makeTar(BASE)), null);
@@ -174,13 +199,16 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       assert.equal(a, b);
       assert.equal((await store.getRW('shared'))?.mounts, 2);
       await store.unmountRW('shared');
-      assert.equal(await readFile(`${a}/etc/hostname`, 'utf8'), 'base\n', 'still mounted for the other user');
+      assert.equal(await readFile(`${a}/etc/issue`, 'utf8'), 'base\n', 'still mounted for the other user');
       await store.unmountRW('shared');
       assert.equal((await store.getRW('shared'))?.mounts, 0);
       if (driver === 'overlay2') assert.deepEqual(await mountsUnder(store.root), []);
-      // A container from scratch: an empty root.
-      await store.createRW('scratch', null);
+      // A container from scratch: an empty root, but for the init layer's mount points.
+      await store.createRW('scratch', null, { init: false });
       assert.deepEqual(await readdir(await store.mountRW('scratch')), []);
+      await store.removeRW('scratch');
+      await store.createRW('scratch', null);
+      assert.deepEqual((await readdir(await store.mountRW('scratch'))).sort(), ['.dockerenv', 'dev', 'etc', 'proc', 'sys']);
       await store.removeRW('scratch');
       await store.removeRW('shared');
     });
@@ -255,7 +283,7 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       assert.equal((await second.getRW('c'))?.parent, base.chainId);
       const rootfs = await second.mountRW('c');
       assert.equal(await readFile(`${rootfs}/added`, 'utf8'), 'a');
-      assert.equal(await readFile(`${rootfs}/etc/hostname`, 'utf8'), 'base\n');
+      assert.equal(await readFile(`${rootfs}/etc/issue`, 'utf8'), 'base\n');
       assert.equal(sha256(await collect(await second.tar(base.chainId))), base.diffId);
       await second.removeRW('c');
     });
@@ -275,7 +303,7 @@ for (const driver of ['overlay2', 'vfs'] as const) {
         assert.equal(status['userxattr'], 'false');
         assert.deepEqual(Object.keys(meta ?? {}), ['LowerDir', 'MergedDir', 'UpperDir', 'WorkDir']);
         assert.equal(meta?.LowerDir?.split(':').length, 1);
-        assert.equal(rwMeta?.LowerDir?.split(':').length, 2);
+        assert.equal(rwMeta?.LowerDir?.split(':').length, 3, 'init layer, child, base');
         assert.ok(rwMeta?.LowerDir?.split(':')[0]?.endsWith('/diff'));
         assert.equal(rwMeta?.MergedDir, await store.mountRW('c'));
         await store.unmountRW('c');

@@ -1,0 +1,10 @@
+// The storage concern's public surface: the layer store (see store.ts for the
+// model and a worked example), chain IDs, and the shapes it returns.
+
+export { LayerStore, chainIdOf, chainIds } from './store.js';
+export type { DriverChoice, LayerInfo, LayerStoreOptions, RWLayerInfo, RegisterOptions, RegisterResult } from './store.js';
+export { CHANGE_KIND_CODE } from './diff.js';
+export type { Change, ChangeKind } from './diff.js';
+export type { DriverName } from './driver.js';
+export { detectCompression } from './compression.js';
+export type { Compression } from './compression.js';
