@@ -28,11 +28,20 @@ export function detectCompression(head: Buffer): Compression {
 }
 
 async function* prepend(head: Buffer, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Buffer> {
-  if (head.length > 0) yield head;
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) return;
-    yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+  let finished = false;
+  try {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+    }
+  } finally {
+    // Stopped early (an error downstream): let the input close (a file, a socket).
+    if (!finished) await rest.return?.();
   }
 }
 
@@ -59,7 +68,13 @@ export async function* decompressed(
     length += chunk.length;
   }
   const head = Buffer.concat(parts);
-  const compression = detectCompression(head);
+  let compression: Compression;
+  try {
+    compression = detectCompression(head);
+  } catch (err) {
+    await iterator.return?.();
+    throw err;
+  }
   onDetect?.(compression);
   if (compression === 'none') {
     if (head.length > 0) yield head;

@@ -361,6 +361,10 @@ export class LayerStore {
   }
 
   private async chooseDriver(): Promise<GraphDriver> {
+    if (!['auto', 'overlay2', 'vfs'].includes(this.choice)) {
+      // dockerd's wording, for --storage-driver values it does not know.
+      throw invalidParameter(`error initializing graphdriver: driver not supported: ${this.choice}`);
+    }
     const overlay = new Overlay2Driver(`${this.root}/overlay2`, this.log);
     const vfs = new VfsDriver(`${this.root}/vfs`);
     if (this.choice === 'overlay2') return overlay;

@@ -330,3 +330,8 @@ test('auto picks overlay2 where a test mount works, and sticks with a prior driv
   assert.equal(reopened.driverName, 'vfs');
   await rm(root, { recursive: true, force: true });
 });
+
+test('an unknown driver is refused with dockerd\'s message', async (t) => {
+  const store = new LayerStore({ root: `${await tempDir(t)}/storage`, driver: 'aufs' as DriverChoice });
+  await assert.rejects(store.open(), /error initializing graphdriver: driver not supported: aufs/);
+});
