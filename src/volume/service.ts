@@ -458,9 +458,14 @@ export class VolumeService {
   /**
    * Copy-up at container create: fill the empty volume with `fromDir` (the
    * image's directory at the mount point, resolved inside the container's
-   * root filesystem). Returns whether anything was copied.
+   * root filesystem).
    */
-  async populate(name: string, fromDir: string): Promise<boolean> {
+  async populate(name: string, fromDir: string): Promise<void> {
+    await this.copyUp(name, fromDir);
+  }
+
+  /** populate(), telling whether anything was copied (not when the volume had content or the source is no directory). */
+  async copyUp(name: string, fromDir: string): Promise<boolean> {
     const ref = `copy-up-${randomBytes(8).toString('hex')}`;
     const v = this.driver.get(name);
     if (!v) throw notFound(`get ${name}: no such volume`);

@@ -106,7 +106,7 @@ describe('local volume mounts', () => {
     await fs.mkdir(src);
     await fs.writeFile(path.join(src, 'a'), 'a');
     const v = await svc.create('tcopy', '', { driverOpts: { type: 'tmpfs', device: 'tmpfs' } });
-    assert.equal(await svc.populate('tcopy', src), true);
+    assert.equal(await svc.copyUp('tcopy', src), true);
     assert.equal(await mountOf(v.Mountpoint), undefined);
   });
 

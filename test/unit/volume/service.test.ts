@@ -243,7 +243,7 @@ describe('volume service', () => {
     lsetxattr(path.join(src, 'sub/f'), 'user.berth', Buffer.from('v1'));
 
     const v = await svc.create('etcvol', '', {});
-    assert.equal(await svc.populate('etcvol', src), true);
+    assert.equal(await svc.copyUp('etcvol', src), true);
     const st = await fs.stat(v.Mountpoint);
     assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [0o711, 1000, 1001]);
     const fst = await fs.stat(path.join(v.Mountpoint, 'sub/f'));
@@ -253,12 +253,12 @@ describe('volume service', () => {
 
     // Not empty any more: a second copy does nothing.
     await fs.writeFile(path.join(src, 'new'), 'n');
-    assert.equal(await svc.populate('etcvol', src), false);
+    assert.equal(await svc.copyUp('etcvol', src), false);
     await assert.rejects(fs.stat(path.join(v.Mountpoint, 'new')));
     // A missing or non-directory source copies nothing.
     await svc.create('other', '', {});
-    assert.equal(await svc.populate('other', path.join(dir, 'missing')), false);
-    assert.equal(await svc.populate('other', path.join(src, 'new')), false);
+    assert.equal(await svc.copyUp('other', path.join(dir, 'missing')), false);
+    assert.equal(await svc.copyUp('other', path.join(src, 'new')), false);
   });
 });
 
