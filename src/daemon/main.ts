@@ -18,6 +18,8 @@ import { ImageService } from '../image/service.js';
 import { Distribution } from '../image/distribution.js';
 import { ImageRoutes } from '../api/images/routes.js';
 import { RegistryService } from '../registry/service.js';
+import { VolumeService } from '../volume/service.js';
+import { VolumeRoutes } from '../api/volumes/routes.js';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -153,6 +155,12 @@ async function wireEngine(input: WireInput): Promise<{
     maxConcurrentUploads: config.maxConcurrentUploads,
   });
   router.addGroup(new ImageRoutes(images, distribution, { login: (auth) => registry.login(undefined, auth) }));
+  // Volumes (src/volume) under <data-root>/volumes. The container runtime
+  // plugs them in with `new VolumeMountResolver({ volumes, daemonRoot:
+  // config.dataRoot, rootfs: layers })` as its MountResolver, calls its
+  // restore() once containers are loaded, and gives the event bus here.
+  const volumes = await VolumeService.open({ dataRoot: config.dataRoot, logger });
+  router.addGroup(new VolumeRoutes(volumes));
   return {
     infoSources: {
       containerCounts: () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
@@ -161,6 +169,7 @@ async function wireEngine(input: WireInput): Promise<{
       warnings: () => [],
     },
     shutdown: async () => {
+      await volumes.close().catch(() => undefined);
       await registry.close().catch(() => undefined);
       await layers.close().catch(() => undefined);
     },
