@@ -115,8 +115,9 @@ export class SubnetAddresses {
     let first = range.base;
     let last = range.last;
     if (subnet.family === 4 && subnet.length < 31) {
-      // Network and broadcast addresses of the subnet are never handed out.
-      if (first === subnet.base) first++;
+      // Network and broadcast addresses of the subnet are never handed out,
+      // nor (as dockerd does) the first address of an --ip-range.
+      if (range.length < 31) first++;
       if (last === subnet.last) last--;
     } else if (subnet.family === 6 && first === subnet.base) {
       // The subnet-router anycast address.

@@ -46,14 +46,15 @@ export function linkEnv(parent: string, alias: string, target: LinkTarget): stri
   );
   const env: string[] = [];
   if (ports.length) env.push(`${prefix}_PORT=${ports[0]!.proto}://${ip}:${ports[0]!.port}`);
-  // Runs of consecutive ports of one protocol also get _START/_END variables.
+  // Runs of three or more consecutive ports of one protocol also get
+  // _START/_END variables (dockerd 20.10 gives none for 80 and 81 alone).
   for (const proto of [...new Set(ports.map((p) => p.proto))]) {
     const same = ports.filter((p) => p.proto === proto);
     let i = 0;
     while (i < same.length) {
       let j = i;
       while (j + 1 < same.length && same[j + 1]!.port === same[j]!.port + 1) j++;
-      if (j > i) {
+      if (j > i + 1) {
         const first = same[i]!;
         const last = same[j]!;
         const base = `${prefix}_PORT_${first.port}_${proto.toUpperCase()}`;

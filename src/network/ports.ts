@@ -28,35 +28,37 @@ export class PortSpecError extends Error {
   }
 }
 
-/** go-connections parsePortNumber: strconv.ParseInt (an optional sign) within 0–65535. */
-function parsePortNumber(raw: string): number | undefined {
-  if (!/^[+-]?[0-9]+$/.test(raw)) return undefined;
+/** strconv.ParseUint(s, 10, 16): decimal digits only, at most 65535. */
+function parseUint16(raw: string): number | undefined {
+  if (!/^[0-9]+$/.test(raw)) return undefined;
   const n = Number(raw);
-  return n >= 0 && n <= 65535 ? n : undefined;
+  return n <= 65535 ? n : undefined;
 }
 
-/** go-connections parsePortRange: "80" or "8000-9000" (split at the first '-'). */
+/**
+ * nat.ParsePortRange as the docker CLI (28) vendors it: "80" or "8000-9000";
+ * with dashes only the first two parts count ("1-2-3" is 1-2).
+ */
 export function parsePortRange(raw: string): { start: number; end: number } | undefined {
   if (raw === '') return undefined;
-  const dash = raw.indexOf('-');
-  const startText = dash < 0 ? raw : raw.slice(0, dash);
-  const start = parsePortNumber(startText);
-  if (start === undefined) return undefined;
-  if (dash < 0) return { start, end: start };
-  const endText = raw.slice(dash + 1);
-  if (endText === startText) return { start, end: start };
-  const end = parsePortNumber(endText);
-  if (end === undefined || end < start) return undefined;
+  if (!raw.includes('-')) {
+    const n = parseUint16(raw);
+    return n === undefined ? undefined : { start: n, end: n };
+  }
+  const parts = raw.split('-');
+  const start = parseUint16(parts[0]!);
+  const end = parseUint16(parts[1]!);
+  if (start === undefined || end === undefined || end < start) return undefined;
   return { start, end };
 }
 
-/** nat.SplitProtoPort: "80/udp" → ["udp", "80"]; no protocol → tcp; no port → ["", ""]. */
+/** nat.SplitProtoPort: "80/udp" → ["udp", "80"]; no protocol → tcp; no port → ["", ""]. Extra "/x" parts are ignored. */
 export function splitProtoPort(raw: string): [string, string] {
-  const slash = raw.indexOf('/');
-  const port = slash < 0 ? raw : raw.slice(0, slash);
-  const proto = slash < 0 ? '' : raw.slice(slash + 1);
-  if (port === '') return ['', ''];
-  return [proto === '' ? 'tcp' : proto, port];
+  const parts = raw.split('/');
+  if (raw === '' || parts[0] === '') return ['', ''];
+  if (parts.length === 1) return ['tcp', raw];
+  if (parts[1] === '') return ['tcp', parts[0]!];
+  return [parts[1]!, parts[0]!];
 }
 
 function splitParts(raw: string): [string, string, string] {
@@ -80,13 +82,15 @@ function goParseIp(ip: string): boolean {
   return isIPv4(ip) || (isIPv6(ip) && !ip.includes('%'));
 }
 
-/** nat.ParsePortSpec: `[ip:][hostPort:]containerPort[/proto]`, ranges allowed. */
+/**
+ * nat.ParsePortSpec: `[ip:][hostPort:]containerPort[/proto]`, ranges allowed.
+ * The order of the checks (and so which error a spec with several faults
+ * gets) is the docker CLI's: address, container port, host port, ranges,
+ * protocol.
+ */
 export function parsePortSpec(raw: string): PortMapping[] {
   let [ip, hostPort, containerPortRaw] = splitParts(raw);
-  const [protoRaw, containerPort] = splitProtoPort(containerPortRaw);
-  if (containerPort === '') throw new PortSpecError(`no port specified: ${raw}<empty>`);
-  const proto = protoRaw.toLowerCase();
-  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw new PortSpecError(`invalid proto: ${proto}`);
+  const [proto, containerPort] = splitProtoPort(containerPortRaw);
   if (ip !== '' && ip.startsWith('[')) {
     // net.SplitHostPort(ip + ":"): "[addr]" must close right before the colon.
     const close = ip.indexOf(']');
@@ -95,6 +99,7 @@ export function parsePortSpec(raw: string): PortMapping[] {
     ip = ip.slice(1, close);
   }
   if (ip !== '' && !goParseIp(ip)) throw new PortSpecError(`invalid IP address: ${ip}`);
+  if (containerPort === '') throw new PortSpecError(`no port specified: ${raw}<empty>`);
   const container = parsePortRange(containerPort);
   if (!container) throw new PortSpecError(`invalid containerPort: ${containerPort}`);
   let host: { start: number; end: number } | undefined;
@@ -105,6 +110,8 @@ export function parsePortSpec(raw: string): PortMapping[] {
       throw new PortSpecError(`invalid ranges specified for container and host Ports: ${containerPort} and ${hostPort}`);
     }
   }
+  const lower = proto.toLowerCase();
+  if (lower !== 'tcp' && lower !== 'udp' && lower !== 'sctp') throw new PortSpecError(`invalid proto: ${proto}`);
   const count = container.end - container.start + 1;
   const out: PortMapping[] = [];
   for (let i = 0; i < count; i++) {
@@ -114,7 +121,7 @@ export function parsePortSpec(raw: string): PortMapping[] {
       // One container port and a host range: the range is where to allocate.
       if (count === 1 && host.start !== host.end) hPort += `-${host.end}`;
     }
-    out.push({ port: `${container.start + i}/${proto}`, binding: { HostIp: ip, HostPort: hPort } });
+    out.push({ port: `${container.start + i}/${lower}`, binding: { HostIp: ip, HostPort: hPort } });
   }
   return out;
 }
