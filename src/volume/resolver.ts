@@ -21,7 +21,9 @@ import {
   cleanPath,
   errDuplicateMountPoint,
   parseBind,
+  modeIsReadWrite,
   parseMountSpec,
+  parseVolumesFrom,
   validateBindOptions,
   type HostPaths,
   type ParsedMountPoint,
@@ -305,6 +307,29 @@ export class VolumeMountResolver {
     }));
     await this.volumes.restore(refs);
   }
+}
+
+/**
+ * `--volumes-from container[:mode]` as dockerd reads it: every mount point
+ * of the other container, read-only when either it is or the mode says so,
+ * without its mode string. `lookup` finds a container by ID or name (its
+ * not-found error is shown as is, as an invalid parameter).
+ */
+export function inheritedMountPoints(specs: readonly string[], lookup: (idOrName: string) => readonly MountPointEntry[]): MountPointEntry[] {
+  const out: MountPointEntry[] = [];
+  for (const spec of specs) {
+    const { container, mode } = parseVolumesFrom(spec);
+    let points: readonly MountPointEntry[];
+    try {
+      points = lookup(container);
+    } catch (err) {
+      throw invalidParameter(err instanceof Error ? err.message : String(err), err);
+    }
+    for (const p of points) {
+      out.push({ ...p, Mode: '', RW: p.RW && modeIsReadWrite(mode) });
+    }
+  }
+  return out;
 }
 
 function touchesRoot(source: string, root: string): boolean {

@@ -142,7 +142,7 @@ function parseGoBool(text: string): boolean {
 export class VolumeService {
   readonly driver: LocalDriver;
   private readonly logger: Logger;
-  private readonly events: VolumeEventSink | undefined;
+  private events: VolumeEventSink | undefined;
   private readonly refs = new Map<string, Set<string>>();
   private readonly locks = new KeyedMutex();
   private pruneRunning = false;
@@ -158,6 +158,11 @@ export class VolumeService {
     const s = new VolumeService(opts);
     await s.driver.open();
     return s;
+  }
+
+  /** Where volume events go from now on (the daemon's bus may be made after the service). */
+  setEventSink(events: VolumeEventSink | undefined): void {
+    this.events = events;
   }
 
   get count(): number {

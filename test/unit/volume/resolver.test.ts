@@ -170,3 +170,21 @@ describe('volume mount resolver', () => {
     assert.deepEqual(fresh.references('vol'), ['c1']);
   });
 });
+
+test('--volumes-from: dockerd 20.10.24 inspect (Mode dropped, RW = source RW and mode) and errors', async () => {
+  const { inheritedMountPoints } = await import('../../../src/volume/resolver.js');
+  const src = [
+    { Type: 'volume' as const, Name: 'named1', Source: '/v/named1/_data', Destination: '/n', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
+    { Type: 'bind' as const, Source: '/tmp', Destination: '/hostt', Mode: 'ro', RW: false, Propagation: 'rslave' },
+  ];
+  const lookup = (ref: string): typeof src => {
+    if (ref !== 'src1') throw new Error(`No such container: ${ref}`);
+    return src;
+  };
+  assert.deepEqual(inheritedMountPoints(['src1:ro'], lookup).map((p) => [p.Destination, p.Mode, p.RW]), [['/n', '', false], ['/hostt', '', false]]);
+  assert.deepEqual(inheritedMountPoints(['src1'], lookup).map((p) => [p.Destination, p.Mode, p.RW]), [['/n', '', true], ['/hostt', '', false]]);
+  assert.deepEqual(inheritedMountPoints(['src1:rw'], lookup).map((p) => p.RW), [true, false]);
+  assert.throws(() => inheritedMountPoints(['nope'], lookup), { message: 'No such container: nope' });
+  assert.throws(() => inheritedMountPoints(['src1:xyz'], lookup), { message: 'invalid mode: xyz' });
+  assert.throws(() => inheritedMountPoints(['src1:rshared'], lookup), { message: 'invalid mode: rshared' });
+});
