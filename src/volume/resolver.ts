@@ -12,7 +12,7 @@
 // not already mounted, "cannot mount volume over existing file"), and
 // populateVolumes (copy-up unless nocopy); read, not translated.
 import { promises as fs, statSync } from 'node:fs';
-import { errnoCode, invalidParameter } from '../common/errors.js';
+import { errnoCode, invalidParameter, notImplemented } from '../common/errors.js';
 import type { Mount, MountPropagation } from '../runtime/container-config.js';
 import type { ContainerMount } from '../runtime/spec/mounts.js';
 import { resolveInRoot } from '../runtime/spec/rootfs.js';
@@ -134,6 +134,8 @@ export class VolumeMountResolver {
     const parsedMounts = req.mounts.map((m) => {
       const p = parseMountSpec(m, this.hostPaths);
       validateBindOptions(m);
+      // The mount point record has no place for it: refuse rather than bind the whole volume.
+      if (m.VolumeOptions?.Subpath) throw notImplemented('volume subpaths (VolumeOptions.Subpath) are not supported by berth yet');
       return p;
     });
     const points = new Map<string, Pending>();
