@@ -18,6 +18,8 @@ import { ImageService } from '../image/service.js';
 import { Distribution } from '../image/distribution.js';
 import { ImageRoutes } from '../api/images/routes.js';
 import { RegistryService } from '../registry/service.js';
+import { NetworkService } from '../network/service.js';
+import { NetworkRoutes } from '../api/networks/routes.js';
 import { VolumeService } from '../volume/service.js';
 import { VolumeRoutes } from '../api/volumes/routes.js';
 
@@ -161,6 +163,24 @@ async function wireEngine(input: WireInput): Promise<{
   // restore() once containers are loaded, and gives the event bus here.
   const volumes = await VolumeService.open({ dataRoot: config.dataRoot, logger });
   router.addGroup(new VolumeRoutes(volumes));
+  // Networks (src/network): bridges, namespaces, published ports, embedded
+  // DNS, the daemon's nftables table. The container runtime registers
+  // `networks` as a NetworkAttacher in front of its built-in ones (it serves
+  // `default`, `bridge` and user-defined networks), calls
+  // networks.setContainerDirectory(...) for connect/disconnect and --link,
+  // and the event bus goes in as `events`.
+  const networks = new NetworkService({
+    dataRoot: config.dataRoot,
+    execRoot: config.execRoot,
+    bridge: config.bridge,
+    bip: config.bip,
+    defaultAddressPools: config.defaultAddressPools,
+    iptables: config.iptables,
+    dns: config.dns,
+    logger,
+  });
+  await networks.open();
+  router.addGroup(new NetworkRoutes(networks));
   return {
     infoSources: {
       containerCounts: () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
@@ -169,6 +189,7 @@ async function wireEngine(input: WireInput): Promise<{
       warnings: () => [],
     },
     shutdown: async () => {
+      await networks.shutdown().catch((err: unknown) => logger.warn(`network shutdown: ${err instanceof Error ? err.message : String(err)}`));
       await volumes.close().catch(() => undefined);
       await registry.close().catch(() => undefined);
       await layers.close().catch(() => undefined);
