@@ -35,6 +35,8 @@ export interface GraphDriver {
   unmount(id: string, force?: boolean): Promise<void>;
   /** Mount references held on `id`. */
   mountCount(id: string): number;
+  /** Where mount() mounts `id`, or null when it mounts nothing (vfs). */
+  mountPath(id: string): string | null;
 
   changes(id: string, parent: string | null): Promise<Change[]>;
   diffSize(id: string, parent: string | null): Promise<number>;

@@ -254,10 +254,12 @@ export class Overlay2Driver implements GraphDriver {
         return;
       }
       this.refs.delete(id);
+      // With no reference counted, a mount can still be there: one adopted at
+      // open() from before a restart. The last unmount takes it down too.
       const merged = `${this.dir(id)}/merged`;
-      if (!force && count === 0) return;
-      if ((await mountsUnder(merged)).length === 0) return;
-      for (const point of await mountsUnder(merged)) {
+      const points = await mountsUnder(merged);
+      if (points.length === 0) return;
+      for (const point of points) {
         try {
           umount2(point, MNT_DETACH);
         } catch (err) {
@@ -271,6 +273,10 @@ export class Overlay2Driver implements GraphDriver {
 
   mountCount(id: string): number {
     return this.refs.get(id) ?? 0;
+  }
+
+  mountPath(id: string): string {
+    return `${this.dir(id)}/merged`;
   }
 
   async changes(id: string): Promise<Change[]> {

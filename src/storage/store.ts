@@ -272,15 +272,6 @@ export class LayerStore {
   /** Prepares the root, picks the driver and removes whatever a crash left half-done. */
   async open(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
-    for (const point of await mountsUnder(this.root)) {
-      if (point === this.root) continue;
-      this.log.info('storage: unmounting stale mount', { mount: point });
-      try {
-        umount2(point, MNT_DETACH);
-      } catch (err) {
-        this.log.warn('storage: cannot unmount stale mount', { mount: point, error: errorMessage(err) });
-      }
-    }
     await rm(this.tmpDir, { recursive: true, force: true });
     await mkdir(this.tmpDir, { mode: 0o700 });
 
@@ -346,6 +337,7 @@ export class LayerStore {
       if (parent) parent.rwChildren++;
       else this.log.warn('storage: writable layer on a missing layer', { id: rw.id, parent: rw.parent });
     }
+    await this.unmountStale();
     const live = new Set([...this.layers.values()].map((l) => l.cacheId));
     for (const rw of this.rws.values()) {
       live.add(rw.cacheId);
@@ -358,6 +350,34 @@ export class LayerStore {
       }
     }
     await this.driver.cleanup(live);
+  }
+
+  /**
+   * Unmounts what a previous run left mounted under the root, except the
+   * mounts of committed writable layers: a container that outlived the daemon
+   * (conmon keeps it running) still has its root there, and mounting the same
+   * upper dir twice is not safe. Those are adopted: the next mountRW() reuses
+   * the mount and the last unmountRW() takes it down.
+   */
+  private async unmountStale(): Promise<void> {
+    const kept: string[] = [];
+    for (const rw of this.rws.values()) {
+      const point = this.driver.mountPath(rw.cacheId);
+      if (point !== null) kept.push(point);
+    }
+    for (const point of await mountsUnder(this.root)) {
+      if (point === this.root) continue;
+      if (kept.some((k) => point === k || point.startsWith(`${k}/`))) {
+        this.log.info('storage: adopting the mount of a writable layer', { mount: point });
+        continue;
+      }
+      this.log.info('storage: unmounting stale mount', { mount: point });
+      try {
+        umount2(point, MNT_DETACH);
+      } catch (err) {
+        this.log.warn('storage: cannot unmount stale mount', { mount: point, error: errorMessage(err) });
+      }
+    }
   }
 
   private async chooseDriver(): Promise<GraphDriver> {

@@ -79,6 +79,10 @@ export class VfsDriver implements GraphDriver {
     return this.refs.get(id) ?? 0;
   }
 
+  mountPath(): null {
+    return null;
+  }
+
   async changes(id: string, parent: string | null): Promise<Change[]> {
     return naiveChanges(this.dir(id), parent === null ? null : this.dir(parent));
   }

@@ -10,6 +10,7 @@ import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { LayerStore } from '../../../src/storage/store.js';
 import { mountsUnder, randomHexId } from '../../../src/storage/util.js';
+import { mount } from '../../../src/common/syscalls.js';
 import { bytesOf, makeTar, tempDir } from '../../unit/storage/fixtures.js';
 
 const BASE = [
@@ -17,7 +18,7 @@ const BASE = [
   { name: 'bin/sh', content: 'sh', mode: 0o755 },
 ];
 
-test('open() cleans what a crash left and keeps committed layers', async (t) => {
+test('open() cleans what a crash left, keeps committed layers and adopts container mounts', async (t) => {
   const root = `${await tempDir(t)}/storage`;
   const crashed = new LayerStore({ root, driver: 'overlay2' });
   await crashed.open();
@@ -32,24 +33,31 @@ test('open() cleans what a crash left and keeps committed layers', async (t) => 
   await symlink(`../${randomHexId()}/diff`, `${root}/overlay2/l/DANGLINGDANGLINGDANGLING22`);
   await mkdir(`${root}/tmp/layer-${randomHexId()}`);
   await writeFile(`${root}/tmp/layer-partial-info.json.tmp`, '{"chainId":');
+  await mkdir(`${root}/overlay2/${orphan}/merged`);
+  mount('tmpfs', `${root}/overlay2/${orphan}/merged`, 'tmpfs', 0, 'size=1m');
   const torn = `${root}/layerdb/overlay2/sha256/${'a'.repeat(64)}`;
   await mkdir(torn);
   await writeFile(`${torn}/info.json`, '{"chainId": "sha256:aaa');
-  assert.equal((await mountsUnder(root)).length, 1);
+  const containerMount = (await mountsUnder(root)).find((p) => !p.includes(orphan));
+  assert.equal((await mountsUnder(root)).length, 2);
 
   const store = new LayerStore({ root, driver: 'overlay2' });
   await store.open();
   t.after(() => store.close());
-  assert.deepEqual(await mountsUnder(root), [], 'stale mounts are unmounted');
+  // The container may still run on its root: that mount is adopted; the rest go.
+  assert.deepEqual(await mountsUnder(root), [containerMount]);
   assert.deepEqual(await readdir(`${root}/tmp`), []);
   assert.ok(!(await readdir(`${root}/overlay2`)).includes(orphan));
   assert.equal((await readdir(`${root}/overlay2/l`)).length, 3, 'the links of the base layer, the init layer and the container layer');
   assert.deepEqual(await readdir(`${root}/layerdb/overlay2/sha256`), [base.chainId.slice(7)]);
   assert.deepEqual((await store.list()).map((l) => l.chainId), [base.chainId]);
   const rootfs = await store.mountRW('c');
+  assert.equal(rootfs, containerMount, 'the adopted mount is reused');
+  assert.equal((await mountsUnder(root)).length, 1);
   assert.equal(await readFile(`${rootfs}/written`, 'utf8'), 'w');
   assert.equal(await readFile(`${rootfs}/etc/issue`, 'utf8'), 'base\n');
   await store.unmountRW('c');
+  assert.deepEqual(await mountsUnder(root), []);
 });
 
 test('kill -9 in the middle of a register: nothing half-made survives, and the layer can be registered again', async (t) => {
@@ -101,7 +109,7 @@ test('kill -9 in the middle of a register: nothing half-made survives, and the l
   const store = new LayerStore({ root, driver: 'overlay2' });
   await store.open();
   t.after(() => store.close());
-  assert.deepEqual(await mountsUnder(root), []);
+  assert.equal((await mountsUnder(root)).length, 1, "the container's mount is adopted");
   assert.deepEqual(await readdir(`${root}/tmp`), []);
   const layers = await store.list();
   assert.equal(layers.length, 1);
@@ -111,4 +119,5 @@ test('kill -9 in the middle of a register: nothing half-made survives, and the l
   assert.equal(again.created, true);
   assert.equal(await readFile(`${await store.mountRW('c')}/base`, 'utf8'), 'b');
   await store.unmountRW('c');
+  assert.deepEqual(await mountsUnder(root), []);
 });
