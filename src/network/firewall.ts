@@ -14,7 +14,8 @@
 //   and in output (from the host itself, loopback included: the bridges get
 //   route_localnet, and loopback-sourced packets are masqueraded);
 // - hairpin: a container reaching a published port that leads back into its
-//   own bridge is masqueraded, so the answer comes back through the host.
+//   own bridge is masqueraded, so the answer comes back through the host
+//   (the bridge ports are in hairpin mode).
 import type { Family } from './ip.js';
 import { Nft } from './nftables.js';
 
@@ -74,12 +75,14 @@ export function renderTable(table: string, networks: readonly FirewallNetwork[],
   lines.push(`  chain postrouting {`);
   lines.push(`    type nat hook postrouting priority srcnat; policy accept;`);
   for (const n of networks) {
-    // Loopback-sourced connections DNAT'ed into the bridge, and hairpins.
+    // Loopback-sourced connections DNAT'ed into the bridge.
     lines.push(`    oifname ${q(n.bridge)} ip saddr 127.0.0.0/8 masquerade`);
-    lines.push(`    iifname ${q(n.bridge)} oifname ${q(n.bridge)} ct status dnat masquerade`);
-    if (n.internal || !n.masquerade) continue;
     for (const s of n.subnets) {
-      lines.push(`    ${s.family === 4 ? 'ip' : 'ip6'} saddr ${s.cidr} oifname != ${q(n.bridge)} masquerade`);
+      const fam = s.family === 4 ? 'ip' : 'ip6';
+      // Hairpin: from the bridge, through a published port, back into it.
+      // (No iifname here: postrouting has no input device for routed packets.)
+      lines.push(`    oifname ${q(n.bridge)} ${fam} saddr ${s.cidr} ct status dnat masquerade`);
+      if (!n.internal && n.masquerade) lines.push(`    ${fam} saddr ${s.cidr} oifname != ${q(n.bridge)} masquerade`);
     }
   }
   lines.push(`  }`);

@@ -90,6 +90,7 @@ export class Nft {
   /** Run a script (one or more commands, newline separated); returns nft's output. */
   run(script: string): string {
     if (!this.native) return this.spawn(['-f', '-'], script);
+    if (!this.ctx) throw new NftError('nft: context closed', script);
     const rc = this.native.run(this.ctx, script) as number;
     if (rc !== 0) {
       const err = (this.native.getError(this.ctx) as string | null) ?? '';

@@ -151,6 +151,7 @@ export class NetworkService implements DnsDirectory {
   private nl!: RtNetlink;
   private directory?: NetworkContainerDirectory;
   private readonly logger: Logger;
+  private closed = false;
 
   constructor(private readonly opts: NetworkServiceOptions) {
     this.logger = opts.logger.child({ module: 'network' });
@@ -220,6 +221,8 @@ export class NetworkService implements DnsDirectory {
   /** Stop serving. With no container left, also remove the bridges berth made and its nftables table. */
   async shutdown(): Promise<void> {
     await this.lock.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
       await this.dnsServer.close();
       await this.hostPorts.releaseAll();
       if (this.sandboxes.size === 0) {
