@@ -123,6 +123,19 @@ function macFor(ip: IpAddress | undefined): string {
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
+/**
+ * The MAC the client asked for. The runtime hands back last run's settings
+ * as the endpoint configuration; a MAC berth derived from last run's address
+ * must not follow the container to a new address (two containers would
+ * share it).
+ */
+function userMac(cfg: EndpointConfig): string | undefined {
+  if (!cfg.MacAddress) return undefined;
+  const previous = cfg.EndpointID && cfg.IPAddress ? parseIp(cfg.IPAddress) : undefined;
+  if (previous && cfg.MacAddress.toLowerCase() === macFor(previous)) return undefined;
+  return cfg.MacAddress;
+}
+
 function toFamily(ip: string): Family {
   return ip.includes(':') ? 6 : 4;
 }
@@ -801,7 +814,7 @@ export class NetworkService implements DnsDirectory {
       containerName: req.containerName,
       hostname: req.hostname,
       sandboxId: randomId(),
-      netnsPath: path.join(this.netnsDir, shortId(req.containerId)),
+      netnsPath: path.join(this.netnsDir, req.containerId),
       endpoints: [],
       ports: [],
       exposedOnly: [],
@@ -905,7 +918,7 @@ export class NetworkService implements DnsDirectory {
       networkId: st.rec.id,
       ifname,
       hostVeth: `veth${id.slice(0, 7)}`,
-      mac: cfg.MacAddress || macFor(ipv4),
+      mac: userMac(cfg) || macFor(ipv4),
       ipv4: ipv4 ? formatIp(ipv4) : undefined,
       ipv4PrefixLen: ipv4 ? st.v4!.subnet.length : undefined,
       ipv6: ipv6 ? formatIp(ipv6) : undefined,
@@ -1114,6 +1127,11 @@ export class NetworkService implements DnsDirectory {
       GlobalIPv6PrefixLen: ep.ipv6PrefixLen ?? 0,
       DNSNames: ep.dnsNames.length ? [...ep.dnsNames] : null,
     };
+  }
+
+  /** Containers that have a network namespace of berth's (running ones). */
+  containerIds(): string[] {
+    return [...this.sandboxes.keys()];
   }
 
   /** The current settings of a running container (undefined when it has no sandbox here). */
