@@ -5,8 +5,9 @@
 // another program cannot take the port and a clash with one that already
 // has it is reported at start. IPv4 connections never reach these sockets
 // (DNAT happens before the socket lookup). On IPv6 ("::"), where a
-// container with only an IPv4 address cannot be reached by NAT, the TCP
-// reservation is also a small userland proxy to the container.
+// container with only an IPv4 address cannot be reached by NAT, and with
+// --iptables=false (no NAT at all), the TCP reservation is also a small
+// userland proxy to the container.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -150,7 +151,7 @@ export class HostPorts {
     client.on('close', () => sockets.delete(client));
     client.on('error', () => client.destroy());
     if (!proxy) {
-      // Only IPv4 reservations lack a proxy, and DNAT keeps their traffic away.
+      // Only IPv4 reservations with DNAT lack a proxy, and DNAT keeps their traffic away.
       client.destroy();
       return;
     }

@@ -223,7 +223,8 @@ export class NetworkService implements DnsDirectory {
     this.syncFirewall();
     for (const sb of this.sandboxes.values()) {
       for (const p of sb.ports) {
-        await this.hostPorts.hold({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort }, p.hostIp.includes(':') ? { ip: p.containerIp, port: p.containerPort } : undefined).catch((err: unknown) => {
+        const proxy = p.hostIp.includes(':') || !this.firewall.enabled ? { ip: p.containerIp, port: p.containerPort } : undefined;
+        await this.hostPorts.hold({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort }, proxy).catch((err: unknown) => {
           this.logger.warn('cannot reserve a published port again', { port: p.hostPort, err: err instanceof Error ? err.message : String(err) });
         });
       }
@@ -1007,7 +1008,8 @@ export class NetworkService implements DnsDirectory {
         try {
           const port = await this.hostPorts.reserve(
             { proto: parsed.proto, hostIp, start: request.start, end: request.end },
-            family === 6 ? { ip: target, port: parsed.port } : undefined,
+            // IPv6, and everything with --iptables=false (no DNAT): a userland proxy, as docker-proxy.
+            family === 6 || !this.firewall.enabled ? { ip: target, port: parsed.port } : undefined,
             alsoV6
               ? async (p) => {
                   try {

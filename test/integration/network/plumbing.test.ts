@@ -30,6 +30,7 @@ import {
   type ServiceEnv,
 } from './helpers.js';
 import { nodeBin, repoRoot } from '../../helpers/daemon.js';
+import { parseIp, Prefix } from '../../../src/network/ip.js';
 
 const root = process.getuid?.() === 0;
 const haveTools = existsSync('/usr/sbin/nft') && existsSync('/bin/busybox');
@@ -48,6 +49,33 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+describe('network plumbing with --iptables=false', { skip: !root || !haveTools ? 'needs root, nft and busybox' : false, concurrency: false }, () => {
+  test('no nftables table; published ports still answer through the userland proxy', async () => {
+    const env2 = serviceEnv({ iptables: false });
+    const svc2 = await openService(env2);
+    const stop: Array<() => Promise<void>> = [];
+    try {
+      await svc2.create({ Name: 'plain' });
+      const port = await freePort();
+      const id = containerId();
+      const p = await svc2.prepare(request({ containerId: id, containerName: 'plain1', networkMode: 'plain', portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } }));
+      stop.push(await httpd(env2.dir, p, 'proxied'));
+      const tables = (await runProcess('nft', ['list', 'tables'])).stdout;
+      assert.ok(!tables.includes(env2.table), tables);
+      const r = await runProcess('curl', ['-s', '-m', '5', `http://127.0.0.1:${port}/`]);
+      assert.equal(r.stdout.trim(), 'proxied');
+      for (const s2 of stop) await s2();
+      await svc2.release(id);
+      await svc2.remove('plain');
+    } finally {
+      for (const s2 of stop) await s2().catch(() => undefined);
+      await svc2.shutdown();
+      assert.deepEqual(await leftovers(env2), []);
+      await removeEnv(env2);
+    }
+  });
+});
 
 describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and busybox' : false, concurrency: false }, () => {
   let env: ServiceEnv;
@@ -155,6 +183,10 @@ describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and 
     const gw = stranger.settings.Networks.other!.Gateway;
     const fromOther = await inNs(stranger, `timeout 5 busybox wget -qO- http://${gw}:${hostPort}/`);
     assert.equal(fromOther.stdout.trim(), 'any', fromOther.stderr);
+    // On IPv6 the same port is held too, and proxied to the IPv4-only container.
+    assert.deepEqual(any.settings.Ports['80/tcp']![1], { HostIp: '::', HostPort: hostPort });
+    const viaV6 = await runProcess('curl', ['-s', '-g', '-m', '5', `http://[::1]:${hostPort}/`]);
+    assert.equal(viaV6.stdout.trim(), 'any', viaV6.stderr);
     // Hairpin: the container reaches its own published port through the host.
     const appGw = any.settings.Networks.app!.Gateway;
     const hairpin = await inNs(any, `timeout 5 busybox wget -qO- http://${appGw}:${hostPort}/`);
@@ -207,6 +239,28 @@ describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and 
     // Its own gateway (the embedded DNS) stays reachable.
     const dns = await inNsWithResolv(env.dir, sealed, 'busybox nslookup sealed1');
     assert.match(dns.stdout, /Name:\s+sealed1/);
+  });
+
+  test('IPv6: addresses, routes, AAAA answers and traffic on an --ipv6 network', async () => {
+    const subnet = `fd00:${env.poolOctet.toString(16)}:${env.bridge.slice(2, 6)}::/64`;
+    const { Id } = await svc.create({ Name: 'six', EnableIPv6: true, IPAM: { Config: [{ Subnet: subnet }] } });
+    names.push(`br-${Id.slice(0, 12)}`);
+    const cfg = svc.inspect('six').IPAM.Config;
+    assert.equal(cfg.length, 2, JSON.stringify(cfg));
+    assert.equal(svc.inspect('six').EnableIPv6, true);
+    const a = await run('six-a', 'six');
+    const b = await run('six-b', 'six');
+    const ep = a.settings.Networks.six!;
+    assert.ok(ep.GlobalIPv6Address && Prefix.parse(subnet)!.prefix.contains(parseIp(ep.GlobalIPv6Address)!), JSON.stringify(ep));
+    assert.equal(ep.GlobalIPv6PrefixLen, 64);
+    assert.ok(ep.IPv6Gateway);
+    stops.push(await httpd(env.dir, a, 'six'));
+    const r = await inNs(b, `timeout 5 busybox wget -qO- http://[${ep.GlobalIPv6Address}]/`);
+    assert.equal(r.stdout.trim(), 'six', r.stderr);
+    const routes = await inNs(b, 'ip -6 route');
+    assert.match(routes.stdout, /default via/);
+    const aaaa = await inNsWithResolv(env.dir, b, 'busybox nslookup -type=AAAA six-a');
+    assert.ok(aaaa.stdout.includes(ep.GlobalIPv6Address!), aaaa.stdout);
   });
 
   test('connect and disconnect a running container', async () => {
