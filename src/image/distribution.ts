@@ -42,7 +42,8 @@ import {
   withTag,
 } from './reference.js';
 import type { ImageService } from './service.js';
-import { ByteCounter, peek } from './streams.js';
+import { ByteCounter, finished, peek, tee } from './streams.js';
+import type { Readable } from 'node:stream';
 import { asImageConfig, chainIdsOf, compressionOf, mediaTypes, type Descriptor, type Manifest } from './types.js';
 
 export interface DistributionOptions {
@@ -257,13 +258,27 @@ export class Distribution {
     todo.forEach((t, k) => {
       if (k >= limit) void out(statusMessage(shortId(t.desc.digest), 'Waiting'));
     });
+    // A download that starts while extraction is waiting for that very layer
+    // is teed into the extraction: one pass over the bytes, and unpacking
+    // overlaps the downloads of the layers above.
+    let waitingFor = -1;
+    const live = todo.map(() => {
+      let resolve!: (s: Readable) => void;
+      const promise = new Promise<Readable>((r) => { resolve = r; });
+      return { promise, resolve, taken: false };
+    });
     const seen = new Map<string, Promise<void>>();
-    const downloaded = todo.map((t) => {
+    const downloaded = todo.map((t, k) => {
       const d = t.desc.digest;
       let p = seen.get(d);
       if (!p) {
         lease(d);
-        p = this.downloads(() => this.downloadBlob(repo, t.desc, out));
+        const teeTo = (): ((s: Readable) => void) | undefined => {
+          if (waitingFor !== k || live[k]!.taken) return undefined;
+          live[k]!.taken = true;
+          return live[k]!.resolve;
+        };
+        p = this.downloads(() => this.downloadBlob(repo, t.desc, out, teeTo));
         seen.set(d, p);
       }
       return p;
@@ -272,21 +287,31 @@ export class Distribution {
     for (const p of downloaded) p.catch(() => undefined);
     let parent = have > 0 ? chains[have - 1]! : null;
     for (let k = 0; k < todo.length; k++) {
-      await downloaded[k];
       const { desc, index } = todo[k]!;
       const id = shortId(desc.digest);
-      const src = await this.svc.content.get(desc.digest);
+      waitingFor = k;
+      const teed = await Promise.race([live[k]!.promise, downloaded[k]!.then(() => undefined)]);
+      waitingFor = -1;
+      const src = teed ?? (await this.svc.content.get(desc.digest));
       const progress = throttled(out, id, 'Extracting', desc.size);
       const counter = new ByteCounter(progress);
       src.on('error', (err) => counter.destroy(err));
       src.pipe(counter);
-      const reg = await op.register(counter, parent, diffIds[index]);
+      let reg;
+      try {
+        reg = await op.register(counter, parent, diffIds[index]);
+      } catch (err) {
+        // A failed download explains a failed extraction better.
+        await downloaded[k];
+        throw err;
+      }
+      await downloaded[k];
       await out(statusMessage(id, 'Pull complete'));
       parent = reg.chainId;
     }
   }
 
-  private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink): Promise<void> {
+  private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink, teeTo: () => ((s: Readable) => void) | undefined): Promise<void> {
     const id = shortId(desc.digest);
     if (await this.svc.content.has(desc.digest)) {
       await out(statusMessage(id, 'Download complete'));
@@ -294,7 +319,20 @@ export class Distribution {
     }
     const progress = throttled(out, id, 'Downloading', desc.size);
     const blob = await repo.openBlob(desc.digest, { size: desc.size, onProgress: (n) => progress(n) });
-    await this.svc.content.putStream(blob.stream, { digest: desc.digest, size: desc.size });
+    const provide = teeTo();
+    if (provide) {
+      const writer = await this.svc.content.writer({ digest: desc.digest, size: desc.size });
+      try {
+        provide(tee(blob.stream, writer));
+        await finished(writer);
+        await writer.commit();
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
+    } else {
+      await this.svc.content.putStream(blob.stream, { digest: desc.digest, size: desc.size });
+    }
     await out(statusMessage(id, 'Verifying Checksum'));
     await out(statusMessage(id, 'Download complete'));
   }

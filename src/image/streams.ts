@@ -61,6 +61,8 @@ export class ByteCounter extends Transform {
   count = 0;
   constructor(private readonly onProgress?: (count: number) => void) {
     super({ highWaterMark: 1 << 20 });
+    // Errors reach consumers through iteration; an 'error' with no listener would crash the daemon.
+    this.on('error', () => undefined);
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
     this.count += chunk.length;
@@ -71,27 +73,45 @@ export class ByteCounter extends Transform {
 
 /**
  * Send `src` to `sink` (a Writable such as a content-store BlobWriter) and
- * return a Readable of the same bytes for a second consumer. The source
- * waits for the slower of the two. An error on any side destroys the others.
+ * return a Readable of the same bytes for a second consumer. The source is
+ * read as fast as the slower of the two takes it. An error on any side
+ * reaches the others (the branch errors, the sink is destroyed).
  */
 export function tee(src: Readable, sink: Writable): Readable {
   const branch = new PassThrough({ highWaterMark: 1 << 20 });
-  src.pipe(sink);
-  src.pipe(branch);
-  const fail = (err: Error): void => {
-    if (!src.destroyed) src.destroy(err);
-    if (!branch.destroyed) branch.destroy(err);
-    if (!sink.destroyed) sink.destroy(err);
+  const writable = (w: Writable, chunk: Buffer): Promise<void> | undefined => {
+    if (w.destroyed) throw w.errored ?? new Error('stream closed early');
+    if (w.write(chunk)) return undefined;
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        w.off('drain', done);
+        w.off('close', closed);
+        resolve();
+      };
+      const closed = (): void => {
+        w.off('drain', done);
+        reject(w.errored ?? new Error('stream closed early'));
+      };
+      w.on('drain', done);
+      w.once('close', closed);
+    });
   };
-  src.once('error', fail);
-  sink.once('error', fail);
-  branch.once('error', (err) => {
-    if (!src.destroyed) src.destroy(err);
-  });
-  // If the second consumer stops early (error), don't leave the source hanging.
-  branch.once('close', () => {
-    if (!branch.readableEnded && !src.readableEnded && !src.destroyed) src.destroy(new Error('tee consumer closed early'));
-  });
+  void (async () => {
+    try {
+      for await (const chunk of src) {
+        const b = chunk as Buffer;
+        const waits = [writable(sink, b), writable(branch, b)].filter((p): p is Promise<void> => p !== undefined);
+        if (waits.length) await Promise.all(waits);
+      }
+      sink.end();
+      branch.end();
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (!src.destroyed) src.destroy(e);
+      if (!sink.destroyed) sink.destroy(e);
+      if (!branch.destroyed) branch.destroy(e);
+    }
+  })();
   return branch;
 }
 
