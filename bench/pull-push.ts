@@ -1,0 +1,246 @@
+// Pull/push and save/load throughput: berth vs dockerd, side by side in one run.
+//
+// A 5-layer image of 200 MB (uncompressed; half random, half text, many
+// files per layer, gzip'd as registries hold them) is put in a loopback
+// registry (docker-registry) with skopeo. Then, for each engine (berthd; and
+// dockerd when installed, on its own socket, data root and exec root with
+// --bridge none --iptables=false):
+//   pull   `docker pull` into an empty data root (download + verify + unpack)
+//   push   `docker push` to an empty registry
+//   save   `docker save -o`
+//   load   `docker load -i` into an empty data root
+// MB/s are computed on the image's uncompressed size (what `docker images`
+// shows), and for pull/push also on the compressed bytes transferred.
+//
+// Run: node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/pull-push.js [--mb 200] [--layers 5] [--rounds 1]
+import { randomBytes } from 'node:crypto';
+import { promises as fs, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { startDaemon, runProcess, unmountUnder, dockerCli, type TestDaemon } from '../test/helpers/daemon.js';
+import { makeTar, skopeo, startRegistry, type TestRegistry } from '../test/helpers/registry.js';
+
+interface Args {
+  mb: number;
+  layers: number;
+  rounds: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { mb: 200, layers: 5, rounds: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--mb') a.mb = Number(argv[++i]);
+    else if (argv[i] === '--layers') a.layers = Number(argv[++i]);
+    else if (argv[i] === '--rounds') a.rounds = Number(argv[++i]);
+  }
+  return a;
+}
+
+const sha256 = (b: Buffer): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
+
+/** An OCI layout with `layers` gzip layers totalling `mb` MB uncompressed. */
+async function buildImage(dir: string, mb: number, layers: number): Promise<{ uncompressed: number; compressed: number }> {
+  const blobs = path.join(dir, 'blobs', 'sha256');
+  await fs.mkdir(blobs, { recursive: true });
+  const perLayer = Math.floor((mb * 1e6) / layers);
+  const fileSize = 1 << 20;
+  const diffIds: string[] = [];
+  const layerDescs: Array<{ mediaType: string; digest: string; size: number }> = [];
+  let uncompressed = 0;
+  let compressed = 0;
+  const text = Buffer.from('berth benchmark line: the quick brown fox jumps over the lazy dog 0123456789\n'.repeat(Math.ceil(fileSize / 77))).subarray(0, fileSize);
+  for (let l = 0; l < layers; l++) {
+    const files: Record<string, Buffer> = {};
+    const n = Math.max(1, Math.floor(perLayer / fileSize));
+    for (let f = 0; f < n; f++) files[`layer${l}/file${f}.bin`] = f % 2 === 0 ? randomBytes(fileSize) : text;
+    const raw = await makeTar(files);
+    const gz = gzipSync(raw, { level: 6 });
+    diffIds.push(sha256(raw));
+    const d = sha256(gz);
+    await fs.writeFile(path.join(blobs, d.slice(7)), gz);
+    layerDescs.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: d, size: gz.length });
+    uncompressed += raw.length;
+    compressed += gz.length;
+  }
+  const config = Buffer.from(JSON.stringify({
+    architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z',
+    config: { Cmd: ['/bin/sh'] },
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    history: diffIds.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` })),
+  }));
+  await fs.writeFile(path.join(blobs, sha256(config).slice(7)), config);
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+    layers: layerDescs,
+  }));
+  await fs.writeFile(path.join(blobs, sha256(manifest).slice(7)), manifest);
+  await fs.writeFile(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  await fs.writeFile(path.join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'bench' } }],
+  }));
+  return { uncompressed, compressed };
+}
+
+/** An engine the docker CLI talks to. */
+interface Engine {
+  name: string;
+  host: string;
+  /** Empty its image store (between rounds). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function docker(host: string, args: string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const r = await runProcess(dockerCli, ['-H', host, ...args], { timeoutMs: 600_000 });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout.slice(-2000)}`);
+  return secs;
+}
+
+async function removeAllImages(host: string): Promise<void> {
+  const ids = (await runProcess(dockerCli, ['-H', host, 'images', '-a', '-q'])).stdout.trim().split('\n').filter(Boolean);
+  if (ids.length) await runProcess(dockerCli, ['-H', host, 'rmi', '-f', ...new Set(ids)]);
+}
+
+async function berthEngine(): Promise<Engine & { daemon: TestDaemon }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
+  writeFileSync(path.join(dir, 'daemon.json'), '{}');
+  const daemon = await startDaemon({ dir, args: ['--log-level', 'warn'] });
+  return {
+    name: 'berth',
+    host: daemon.host,
+    daemon,
+    reset: () => removeAllImages(daemon.host),
+    stop: () => daemon.cleanup(),
+  };
+}
+
+async function dockerdEngine(): Promise<Engine | undefined> {
+  if (!existsSync('/usr/sbin/dockerd')) return undefined;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dockerd-bench-'));
+  const sock = path.join(dir, 'docker.sock');
+  const proc: ChildProcess = spawn('/usr/sbin/dockerd', [
+    '--data-root', path.join(dir, 'root'),
+    '--exec-root', path.join(dir, 'exec'),
+    '--pidfile', path.join(dir, 'dockerd.pid'),
+    '-H', `unix://${sock}`,
+    '--bridge', 'none',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--containerd-namespace', `bench${process.pid}`,
+    '--containerd-plugins-namespace', `benchp${process.pid}`,
+    '--config-file', path.join(dir, 'daemon.json'),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(path.join(dir, 'daemon.json'), '{}');
+  let log = '';
+  proc.stdout!.on('data', (b: Buffer) => { log += b.toString(); });
+  proc.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
+  const deadline = Date.now() + 30_000;
+  const ping = (): Promise<boolean> => new Promise((resolve) => {
+    const req = http.request({ socketPath: sock, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+  while (!(await ping())) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      process.stderr.write(`dockerd did not start:\n${log.slice(-3000)}\n`);
+      return undefined;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    }
+    await unmountUnder(dir);
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  };
+  return { name: 'dockerd', host: `unix://${sock}`, reset: () => removeAllImages(`unix://${sock}`), stop };
+}
+
+interface Figures {
+  pull: number;
+  push: number;
+  save: number;
+  load: number;
+}
+
+async function measure(engine: Engine, src: TestRegistry, dstFactory: () => Promise<TestRegistry>, work: string): Promise<Figures> {
+  const ref = `${src.host}/bench:1`;
+  await engine.reset();
+  const pull = await docker(engine.host, ['pull', '-q', ref]);
+  const dst = await dstFactory();
+  try {
+    await docker(engine.host, ['tag', ref, `${dst.host}/bench:1`]);
+    const push = await docker(engine.host, ['push', '-q', `${dst.host}/bench:1`]);
+    const file = path.join(work, `${engine.name}-save.tar`);
+    const save = await docker(engine.host, ['save', '-o', file, ref]);
+    await engine.reset();
+    const load = await docker(engine.host, ['load', '-q', '-i', file]);
+    await fs.rm(file, { force: true });
+    return { pull, push, save, load };
+  } finally {
+    await dst.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bench-pp-'));
+  const engines: Engine[] = [];
+  let src: TestRegistry | undefined;
+  try {
+    process.stdout.write(`building a ${args.layers}-layer ${args.mb} MB image...\n`);
+    const sizes = await buildImage(path.join(work, 'layout'), args.mb, args.layers);
+    src = await startRegistry();
+    await skopeo(['copy', `oci:${path.join(work, 'layout')}:bench`, `docker://${src.host}/bench:1`, ...src.skopeoDestArgs()], 600_000);
+    await fs.rm(path.join(work, 'layout'), { recursive: true, force: true });
+    const mb = (n: number): string => (n / 1e6).toFixed(1);
+    process.stdout.write(`image: ${mb(sizes.uncompressed)} MB uncompressed, ${mb(sizes.compressed)} MB compressed, ${args.layers} layers\n`);
+    engines.push(await berthEngine());
+    const dockerd = await dockerdEngine();
+    if (dockerd) engines.push(dockerd);
+    else process.stdout.write('dockerd: not installed (apt-get install -y docker.io) or did not start; berth only\n');
+    const results = new Map<string, Figures[]>();
+    for (let r = 0; r < args.rounds; r++) {
+      for (const e of engines) {
+        const f = await measure(e, src, () => startRegistry(), work);
+        results.set(e.name, [...(results.get(e.name) ?? []), f]);
+      }
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    process.stdout.write('\nengine    op     seconds   MB/s (uncompressed)   MB/s (compressed)\n');
+    for (const [name, list] of results) {
+      for (const op of ['pull', 'push', 'save', 'load'] as const) {
+        const s = median(list.map((f) => f[op]));
+        const u = sizes.uncompressed / 1e6 / s;
+        const c = op === 'pull' || op === 'push' ? (sizes.compressed / 1e6 / s).toFixed(0) : '-';
+        process.stdout.write(`${name.padEnd(9)} ${op.padEnd(6)} ${s.toFixed(2).padStart(7)}   ${u.toFixed(0).padStart(19)}   ${c.padStart(17)}\n`);
+      }
+    }
+  } finally {
+    for (const e of engines) await e.stop().catch(() => undefined);
+    await src?.stop();
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
