@@ -26,6 +26,8 @@ export interface FirewallNetwork {
   masquerade: boolean;
   /** Inter-container communication on the same bridge (enable_icc). */
   icc: boolean;
+  /** The embedded DNS server of the network: its address, and the port it really listens on (53, or another one it is redirected to). */
+  dns?: { address: string; port: number };
 }
 
 export interface PortForward {
@@ -66,6 +68,13 @@ export function renderTable(table: string, networks: readonly FirewallNetwork[],
   lines.push(`  }`);
   lines.push(`  chain prerouting {`);
   lines.push(`    type nat hook prerouting priority dstnat; policy accept;`);
+  for (const n of networks) {
+    if (!n.dns) continue;
+    // Containers' DNS questions to their gateway are never a published port;
+    // when port 53 was taken on the host, they go to the port the server got.
+    const match = `iifname ${q(n.bridge)} ${n.dns.address.includes(':') ? 'ip6' : 'ip'} daddr ${n.dns.address} meta l4proto { tcp, udp } th dport 53`;
+    lines.push(n.dns.port === 53 ? `    ${match} accept` : `    ${match} redirect to :${n.dns.port}`);
+  }
   lines.push(`    fib daddr type local jump published`);
   lines.push(`  }`);
   lines.push(`  chain output {`);

@@ -88,6 +88,8 @@ const BRIDGE_OPT = {
 
 interface NetState {
   rec: NetworkRecord;
+  /** The port the embedded DNS server got on the gateway (53, or a redirected one). */
+  dnsPort?: number;
   v4?: SubnetAddresses;
   v6?: SubnetAddresses;
   gw4?: IpAddress;
@@ -165,6 +167,7 @@ export class NetworkService implements DnsDirectory {
   private directory?: NetworkContainerDirectory;
   private readonly logger: Logger;
   private closed = false;
+  private events?: EventPublisher;
 
   constructor(private readonly opts: NetworkServiceOptions) {
     this.logger = opts.logger.child({ module: 'network' });
@@ -175,6 +178,12 @@ export class NetworkService implements DnsDirectory {
     this.dnsServer = new EmbeddedDns(this, this.logger, { timeoutMs: opts.dnsForwardTimeoutMs ?? 1500 });
     this.hostPorts = new HostPorts(this.logger);
     this.v6Host = hostHasIPv6();
+    this.events = opts.events;
+  }
+
+  /** The daemon's event bus (network create/connect/disconnect/destroy), when it exists after this service. */
+  setEventPublisher(events: EventPublisher): void {
+    this.events = events;
   }
 
   /** The runtime's containers, for connect/disconnect and links (set once the runtime exists). */
@@ -230,6 +239,7 @@ export class NetworkService implements DnsDirectory {
       }
     }
     for (const st of this.nets.values()) await this.startDns(st);
+    this.syncFirewall();
   }
 
   /** Stop serving. With no container left, also remove the bridges berth made and its nftables table. */
@@ -431,6 +441,7 @@ export class NetworkService implements DnsDirectory {
         internal: st.rec.internal,
         masquerade: st.rec.masquerade !== false,
         icc: st.rec.icc !== false,
+        ...(st.dnsPort && st.gw4 ? { dns: { address: formatIp(st.gw4), port: st.dnsPort } } : {}),
       });
     }
     return out;
@@ -458,14 +469,37 @@ export class NetworkService implements DnsDirectory {
     if (!this.hasDns(st) || !st.gw4) return;
     const address = formatIp(st.gw4);
     try {
-      await this.dnsServer.listen(address);
+      await this.dnsServer.listen(address, 53);
+      st.dnsPort = 53;
+      return;
     } catch (err) {
-      this.logger.warn('cannot start the embedded DNS server; containers of this network resolve no names', {
+      if (!this.firewall.enabled) {
+        this.logger.warn('cannot start the embedded DNS server; containers of this network resolve no names', {
+          network: st.rec.name,
+          address,
+          err: err instanceof Error ? err.message : String(err),
+        });
+        return;
+      }
+      this.logger.info('port 53 of the gateway is taken; the embedded DNS server listens on another port behind a redirect', {
         network: st.rec.name,
-        address,
         err: err instanceof Error ? err.message : String(err),
       });
     }
+    // Another resolver holds port 53 on all addresses: listen elsewhere and
+    // let the network's nftables rules redirect the containers' questions.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = 20000 + Math.floor(Math.random() * 30000);
+      try {
+        await this.dnsServer.listen(address, port);
+        st.dnsPort = port;
+        this.syncFirewallQuietly();
+        return;
+      } catch {
+        // taken: another one
+      }
+    }
+    this.logger.warn('cannot start the embedded DNS server; containers of this network resolve no names', { network: st.rec.name, address });
   }
 
   private hasDns(st: NetState): boolean {
@@ -683,6 +717,7 @@ export class NetworkService implements DnsDirectory {
       throw systemError(`failed to create network ${name}: ${err instanceof Error ? err.message : String(err)}`, err);
     }
     await this.startDns(st);
+    this.syncFirewallQuietly();
     this.event('create', rec);
     return { Id: rec.id, Warning: '' };
   }
@@ -742,10 +777,10 @@ export class NetworkService implements DnsDirectory {
   }
 
   private event(action: string, rec: NetworkRecord, container?: string): void {
-    if (!this.opts.events) return;
+    if (!this.events) return;
     const attrs: Record<string, string> = { name: rec.name, type: rec.driver };
     if (container) attrs.container = container;
-    this.opts.events.publish({ Type: 'network', Action: action, Actor: { ID: rec.id, Attributes: attrs } });
+    this.events.publish({ Type: 'network', Action: action, Actor: { ID: rec.id, Attributes: attrs } });
   }
 
   // -------------------------------------------------------------------------

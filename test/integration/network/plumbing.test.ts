@@ -77,6 +77,42 @@ describe('network plumbing with --iptables=false', { skip: !root || !haveTools ?
   });
 });
 
+describe('network plumbing with port 53 taken', { skip: !root || !haveTools ? 'needs root, nft and busybox' : false, concurrency: false }, () => {
+  test('the embedded DNS moves behind a redirect when a resolver holds port 53 on all addresses', async (t) => {
+    const dgram = await import('node:dgram');
+    const net = await import('node:net');
+    const udp = dgram.createSocket('udp4');
+    const tcp = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(53, '0.0.0.0', () => {
+        tcp.once('error', () => resolve(false));
+        tcp.listen({ port: 53, host: '0.0.0.0', exclusive: true }, () => resolve(true));
+      });
+    });
+    const env3 = serviceEnv();
+    let svc3: NetworkService | undefined;
+    const id = containerId();
+    try {
+      if (!bound) return t.skip('port 53 is already bound on some address of this host');
+      svc3 = await openService(env3);
+      await svc3.create({ Name: 'busy53' });
+      const a = await svc3.prepare(request({ containerId: id, containerName: 'busy-a', networkMode: 'busy53' }));
+      const r = await inNsWithResolv(env3.dir, a, 'busybox nslookup busy-a');
+      assert.ok(r.stdout.includes(a.settings.Networks.busy53!.IPAddress!), r.stdout + r.stderr);
+      assert.match((await runProcess('nft', ['list', 'chain', 'inet', env3.table, 'prerouting'])).stdout, /redirect to :\d+/);
+      await svc3.release(id);
+      await svc3.remove('busy53');
+    } finally {
+      udp.close();
+      tcp.close();
+      if (svc3) await svc3.shutdown();
+      assert.deepEqual(await leftovers(env3), []);
+      await removeEnv(env3);
+    }
+  });
+});
+
 describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and busybox' : false, concurrency: false }, () => {
   let env: ServiceEnv;
   let svc: NetworkService;
