@@ -1,6 +1,12 @@
-// The `system` commands of the berth CLI.
+// The `system` commands of the berth CLI, and their top-level forms
+// (`version`, `info`, `events`) as docker lists them.
 import type { CommandRegistry } from '../../command.js';
+import { infoCommand } from './info.js';
+import { versionCommand } from './version.js';
 
 export function registerSystemCommands(registry: CommandRegistry): void {
-  void registry;
+  registry.addGroup({ name: 'system', description: 'Manage Docker' });
+  registry.add(infoCommand, { parent: ['system'] });
+  registry.add(versionCommand, { common: 11 });
+  registry.shortcut('info', ['system', 'info'], { common: 12 });
 }

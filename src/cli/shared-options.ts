@@ -1,0 +1,129 @@
+// What many docker commands share: the --format and --filter flags with
+// docker's help texts, filters as the API takes them, the "[y/N]" prompt,
+// and the `json` template function as docker's listing contexts marshal.
+import { DOCKER_FUNCTIONS, goJSON, type TemplateFunction } from './format/index.js';
+import { FlagValueError, type ListFlagSpec, type StringFlagSpec } from './flags.js';
+import type { TextWriter } from './command.js';
+
+/** docker's flagsHelper.FormatHelp (listings). */
+export const FORMAT_HELP_TABLE =
+  "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+
+/** docker's flagsHelper.InspectFormatHelp (inspect, version, info). */
+export const FORMAT_HELP_INSPECT =
+  "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+
+export const formatFlag = (usage: string = FORMAT_HELP_TABLE): StringFlagSpec => ({ type: 'string', usage });
+export const inspectFormatFlag: StringFlagSpec = { type: 'string', short: 'f', usage: FORMAT_HELP_INSPECT };
+
+/** docker's opts.FilterOpt: `-f name=value`, help type "filter". */
+export function filterFlag(usage: string, short: string | undefined = 'f'): ListFlagSpec {
+  const spec: ListFlagSpec = {
+    type: 'list',
+    typeName: 'filter',
+    usage,
+    defaultText: null,
+    validate: (value: string): string => {
+      if (value !== '' && !value.includes('=')) throw new FlagValueError('bad format of filter (expected name=value)');
+      return value;
+    },
+  };
+  return short === undefined ? spec : { ...spec, short };
+}
+
+/** A set of filters: name → values, as docker's filters.Args. */
+export type Filters = Map<string, Set<string>>;
+
+/** Parse `-f name=value` flags; names are lower-cased and trimmed as docker's ParseFlag does. */
+export function parseFilters(values: readonly string[]): Filters {
+  const filters: Filters = new Map();
+  for (const raw of values) {
+    if (raw === '') continue;
+    const i = raw.indexOf('=');
+    const name = raw.slice(0, i).trim().toLowerCase();
+    const value = raw.slice(i + 1).trim();
+    addFilter(filters, name, value);
+  }
+  return filters;
+}
+
+export function addFilter(filters: Filters, name: string, value: string): void {
+  let set = filters.get(name);
+  if (!set) filters.set(name, (set = new Set()));
+  set.add(value);
+}
+
+/** filters.ToJSON: `{"name":{"value":true}}` with sorted keys; undefined when empty (the parameter is then left out). */
+export function filtersJSON(filters: Filters): string | undefined {
+  if (filters.size === 0) return undefined;
+  const names = [...filters.keys()].sort();
+  const parts = names.map((name) => {
+    const values = [...(filters.get(name) ?? [])].sort();
+    return `${JSON.stringify(name)}:{${values.map((v) => `${JSON.stringify(v)}:true`).join(',')}}`;
+  });
+  return `{${parts.join(',')}}`;
+}
+
+// ---------------------------------------------------------------------------
+// `json` for listing rows: docker's formatter contexts marshal themselves with
+// json.Marshal (HTML characters escaped: "<none>" → "\u003cnone\u003e").
+
+const HTML_ESCAPED_JSON = Symbol.for('berth.cli.htmlEscapedJSON');
+
+/** Marks a listing row so `{{json .}}` escapes HTML characters as docker's contexts do. */
+export function markEscapedJSON<T extends object>(row: T): T {
+  Object.defineProperty(row, HTML_ESCAPED_JSON, { value: true, enumerable: false });
+  return row;
+}
+
+const jsonFunction: TemplateFunction = {
+  params: ['any'],
+  call: ([value]) => {
+    const escape = typeof value === 'object' && value !== null && (value as { [HTML_ESCAPED_JSON]?: boolean })[HTML_ESCAPED_JSON] === true;
+    return goJSON(value, { escapeHTML: escape }) ?? '';
+  },
+};
+
+/** docker's template functions, with `json` marshalling listing rows as docker does. */
+export const LISTING_FUNCTIONS = { ...DOCKER_FUNCTIONS, json: jsonFunction };
+
+// ---------------------------------------------------------------------------
+// stdin
+
+/** Reads one line from stdin (without its newline); undefined at end of input. */
+export function readLine(stream: NodeJS.ReadStream = process.stdin): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let buffered = '';
+    const finish = (line: string | undefined): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onEnd);
+      stream.pause();
+      resolve(line);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      buffered += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      const nl = buffered.indexOf('\n');
+      if (nl >= 0) finish(buffered.slice(0, nl).replace(/\r$/, ''));
+    };
+    const onEnd = (): void => finish(buffered === '' ? undefined : buffered);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onEnd);
+    stream.resume();
+  });
+}
+
+/** docker's command.PromptForConfirmation: prints "<message> [y/N] " on stdout; true for y/Y. */
+export async function promptForConfirmation(out: TextWriter, message: string): Promise<boolean> {
+  out.write(`${message} [y/N] `);
+  const answer = await readLine();
+  return answer !== undefined && answer.trim().toLowerCase() === 'y';
+}
+
+/** Reads all of stdin. */
+export async function readAllStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
