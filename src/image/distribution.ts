@@ -180,7 +180,8 @@ export class Distribution {
         });
         isNew = true;
       } else {
-        // Known image: record the manifests so push and repo digests use them.
+        // Known image (dockerd then prints no layer lines): record the
+        // manifests so push and repo digests use them.
         await this.svc.createImage({
           rawConfig: await this.svc.content.readAll(imageId),
           chainId: existing.record.chainId,
@@ -188,7 +189,6 @@ export class Distribution {
           layers: manifest.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
           manifests: manifestDescs,
         });
-        for (const l of manifest.layers) await out(statusMessage(shortId(l.digest), 'Already exists'));
       }
       const image = this.svc.store.get(imageId)!;
       this.rememberSource(image, repo);

@@ -212,10 +212,13 @@ export class ImageService {
 
   /**
    * Remove blobs no image references (what a crash in the middle of a pull,
-   * load or import leaves, and what deleted images had). Blobs an operation
-   * in progress leased are kept. Returns the bytes freed.
+   * load or import leaves, and what deleted images had). Skipped while an
+   * operation runs. Returns the bytes freed.
    */
   async gc(): Promise<number> {
+    // An operation in progress may have committed a blob it has not leased
+    // yet: collect when nothing runs (the next prune or start will).
+    if (this.opsInFlight > 0) return 0;
     let freed = 0;
     const keep = this.store.referencedBlobs();
     for await (const blob of this.content.walk()) {
