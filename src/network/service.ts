@@ -13,10 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { conflict, forbidden, invalidParameter, notFound, notImplemented, systemError, isEngineError } from '../common/errors.js';
-import type { EventPublisher } from '../common/events.js';
 import type { Filters } from '../api/http/filters.js';
 import type { Logger } from '../common/log.js';
-import { formatRfc3339Nano, nowNano, parseDockerTimestamp, ZERO_TIME, nanoOf } from '../common/time.js';
+import { nowRfc3339Nano, parseFilterTime, secondsOf, ZERO_TIME } from './clock.js';
 import type {
   ContainerNetworkSettings,
   HostsEntry,
@@ -54,6 +53,11 @@ import type {
   PublishedPortRecord,
   SandboxRecord,
 } from './types.js';
+
+/** Where network events go: the daemon's event bus (src/common/events.ts EventPublisher fits). */
+export interface EventPublisher {
+  publish(ev: { Type: 'network'; Action: string; Actor: { ID: string; Attributes: Record<string, string> } }): unknown;
+}
 
 export interface NetworkServiceOptions {
   dataRoot: string;
@@ -323,7 +327,7 @@ export class NetworkService implements DnsDirectory {
       id: randomId(),
       name,
       driver,
-      created: formatRfc3339Nano(nowNano()),
+      created: nowRfc3339Nano(),
       internal: false,
       attachable: false,
       ingress: false,
@@ -747,14 +751,14 @@ export class NetworkService implements DnsDirectory {
 
   prune(filters: Filters): Promise<{ NetworksDeleted: string[] | null }> {
     filters.validate(['label', 'label!', 'until']);
-    let until: bigint | undefined;
-    for (const v of filters.get('until')) until = parseDockerTimestamp(v);
+    let until: number | undefined;
+    for (const v of filters.get('until')) until = parseFilterTime(v);
     return this.lock.run(async () => {
       const deleted: string[] = [];
       for (const st of [...this.nets.values()]) {
         const r = st.rec;
         if (PREDEFINED.includes(r.name) || this.endpointsOn(r.id).length) continue;
-        if (until !== undefined && !(nanoOf(r.created) < until)) continue;
+        if (until !== undefined && !(secondsOf(r.created) < until)) continue;
         if (!filters.matchLabels(r.labels)) continue;
         if (filters.has('label!') && !filters.get('label!').every((cond) => !labelMatches(r.labels, cond))) continue;
         try {
