@@ -231,7 +231,12 @@ export class NetworkService implements DnsDirectory {
       }
     }
     ensureSysctl('net/ipv4/ip_forward', '1');
-    for (const st of this.nets.values()) if (st.rec.driver === 'bridge') this.ensureBridgeDevice(st);
+    for (const st of this.nets.values()) {
+      if (st.rec.driver !== 'bridge') continue;
+      const owned = st.rec.ownsDevice;
+      this.ensureBridgeDevice(st);
+      if (st.rec.ownsDevice !== owned) await this.store.save(st.rec);
+    }
     this.removeStrays();
     this.syncFirewall();
     for (const sb of this.sandboxes.values()) {
@@ -254,7 +259,7 @@ export class NetworkService implements DnsDirectory {
       await this.dnsServer.close();
       await this.hostPorts.releaseAll();
       if (this.sandboxes.size === 0) {
-        for (const st of this.nets.values()) if (st.rec.driver === 'bridge' && st.rec.bridge) this.nl.deleteLink(st.rec.bridge);
+        for (const st of this.nets.values()) if (st.rec.driver === 'bridge' && st.rec.bridge && st.rec.ownsDevice) this.nl.deleteLink(st.rec.bridge);
         try {
           this.firewall.remove();
         } catch (err) {
@@ -392,7 +397,12 @@ export class NetworkService implements DnsDirectory {
   private ensureBridgeDevice(st: NetState): void {
     const name = st.rec.bridge!;
     let link = this.nl.link(name);
-    if (!link) link = this.nl.createBridge(name, { mtu: st.rec.mtu ?? DEFAULT_MTU });
+    if (!link) {
+      link = this.nl.createBridge(name, { mtu: st.rec.mtu ?? DEFAULT_MTU });
+      st.rec.ownsDevice = true;
+    } else if (st.rec.ownsDevice === undefined) {
+      st.rec.ownsDevice = false;
+    }
     if (st.rec.enableIPv6) ensureSysctl(`net/ipv6/conf/${name}/disable_ipv6`, '0');
     const have = this.nl.addresses().filter((a) => a.index === link.index);
     for (const [gw, book] of [[st.gw4, st.v4], [st.gw6, st.v6]] as const) {
@@ -713,9 +723,10 @@ export class NetworkService implements DnsDirectory {
     try {
       this.ensureBridgeDevice(st);
       this.syncFirewall();
+      await this.store.save(rec);
     } catch (err) {
       this.nets.delete(rec.id);
-      this.nl.deleteLink(bridge);
+      if (rec.ownsDevice) this.nl.deleteLink(bridge);
       await this.store.remove(rec.id);
       this.syncFirewallQuietly();
       throw systemError(`failed to create network ${name}: ${err instanceof Error ? err.message : String(err)}`, err);
@@ -743,7 +754,7 @@ export class NetworkService implements DnsDirectory {
     }
     if (st.gw4) await this.dnsServer.unlisten(formatIp(st.gw4));
     this.nets.delete(r.id);
-    if (r.bridge) this.nl.deleteLink(r.bridge);
+    if (r.bridge && r.ownsDevice !== false) this.nl.deleteLink(r.bridge);
     this.syncFirewallQuietly();
     await this.store.remove(r.id);
     this.event('destroy', r);

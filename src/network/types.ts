@@ -109,8 +109,10 @@ export interface NetworkRecord {
   userSubnet6: boolean;
   options: Record<string, string>;
   labels: Record<string, string>;
-  /** Bridge driver: the device, its MTU, and whether berth made it (and removes it). */
+  /** Bridge driver: the device and its MTU. */
   bridge?: string;
+  /** berth made the device (so it removes it); false for a bridge that was there before (--bridge of an existing one). */
+  ownsDevice?: boolean;
   mtu?: number;
   icc?: boolean;
   masquerade?: boolean;
