@@ -149,6 +149,7 @@ export class TestDaemon {
     }
     await this.stop();
     await unmountUnder(this.dir);
+    await removeNetworkLeftovers(this.dataRoot, this.bridge);
     await fs.rm(this.dir, { recursive: true, force: true }).catch(async () => {
       await unmountUnder(this.dir);
       await fs.rm(this.dir, { recursive: true, force: true });
@@ -225,6 +226,30 @@ export function runProcess(cmd: string, args: string[], opts: RunOptions = {}): 
     if (opts.input !== undefined) p.stdin.end(opts.input);
     else p.stdin.end();
   });
+}
+
+/**
+ * A daemon that was killed (and not restarted), or did not stop in time,
+ * leaves its network plumbing on the host: the bridges it made (the default
+ * one and user networks') and its nftables table (src/network/firewall.ts
+ * tableNameFor). Remove them; after a clean stop they are already gone.
+ */
+export async function removeNetworkLeftovers(dataRoot: string, bridge: string): Promise<void> {
+  const bridges = new Set<string>([bridge]);
+  const dir = path.join(dataRoot, 'network', 'networks');
+  for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
+    try {
+      const rec = JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as { bridge?: string; ownsDevice?: boolean };
+      if (rec.bridge && rec.ownsDevice !== false) bridges.add(rec.bridge);
+    } catch {
+      // not a record
+    }
+  }
+  const links = (await runProcess('ip', ['-o', 'link', 'show']).catch(() => ({ stdout: '' }))).stdout;
+  for (const b of bridges) if (links.includes(` ${b}:`)) await runProcess('ip', ['link', 'del', b]).catch(() => undefined);
+  const table = bridge === 'berth0' ? 'berth' : `berth-${bridge.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const tables = (await runProcess('nft', ['list', 'tables']).catch(() => ({ stdout: '' }))).stdout;
+  if (tables.split('\n').some((l) => l.trim() === `table inet ${table}`)) await runProcess('nft', ['delete', 'table', 'inet', table]).catch(() => undefined);
 }
 
 /** Unmount everything mounted under `dir`, deepest first. */
