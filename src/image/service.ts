@@ -1,11 +1,27 @@
 // The image service: what the image API routes, the container runtime and
-// the builder call. Pull/push, import, save/load live in their own modules
-// and work through this service's stores.
-import { promises as fs } from 'node:fs';
+// the builder call. Pull/push (distribution.ts), import (import.ts),
+// save/load (archive.ts) and the busybox image (busybox.ts) work through
+// this service's stores.
+//
+// Data-root layout:
+//   content/blobs/sha256/<hex>   blobs: configs, manifests, indexes, layer blobs as pulled/loaded
+//   content/ingest/              blobs being written (emptied at start)
+//   image/records/<hex>.json     one record per image (see image-store.ts)
+//   image/repositories.json      tags and digest references
+//   storage/                     the layer store (src/storage), each layer unpacked once
+//
+// For the container runtime:
+//   resolveForContainer(ref)     → { id, config, chainId (parent of the RW layer), reference }
+//   setContainerUsage(source)    the runtime reports which containers use which image
+//                                (rmi's 409s, prune, `docker images` Containers)
+// For the builder and `docker commit`:
+//   commit({ config, parentImageId, newLayers, setParent, tags }) → StoredImage
+// For the daemon: open(), imageCount, diskUsage() (GET /system/df Images part),
+// ensureBusybox(tag), setEventSink(fn).
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { conflict, invalidParameter, notFound } from '../common/errors.js';
+import { conflict, invalidParameter } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { Filters } from '../api/http/filters.js';
 import { ContentStore, sha256Digest } from './content-store.js';
@@ -722,10 +738,8 @@ export class ImageService {
     }
   }
 
-  /** Close: nothing to flush (every write is already durable). */
-  async close(): Promise<void> {
-    await fs.access(this.dataRoot).catch(() => undefined);
-  }
+  /** Nothing to flush: every write is durable when its call returns. */
+  async close(): Promise<void> {}
 }
 
 function unixSecondsOf(created: string | undefined): number {
@@ -815,7 +829,7 @@ export function dockerContainerConfig(c: ContainerConfig | undefined): Record<st
   return out;
 }
 
-export { noSuchImage, notFound };
+export { noSuchImage };
 
 /**
  * Layers registered by one operation (pull, load, import, commit) are owned
