@@ -279,6 +279,27 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
     assert.equal(await fs.readFile(path.join(host, 'onhost'), 'utf8'), 'host file\n');
   });
 
+  test('references and mounts are rebuilt at startup: in-use after kill -9, a running container keeps its tmpfs volume', async (t) => {
+    if (!canRun) return t.skip('berthd cannot run containers yet');
+    await run(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'livetmp']);
+    const mp = (await run(['volume', 'inspect', '--format', '{{.Mountpoint}}', 'livetmp'])).trim();
+    const live = (await run(['run', '-d', '-v', 'livetmp:/t', 'busybox', 'sleep', '120'])).trim();
+    await run(['exec', live, 'sh', '-c', 'echo alive > /t/f']);
+    const stopped = (await run(['create', '-v', 'heldvol:/h', 'busybox'])).trim();
+    await d.kill9();
+    await d.start();
+    const r = await d.docker(['volume', 'rm', 'heldvol']);
+    assert.equal(r.stderr, `Error response from daemon: remove heldvol: volume is in use - [${stopped}]\n`);
+    assert.equal(await mountedAt(mp), 'tmpfs');
+    // A new container shares the running one's tmpfs.
+    assert.equal(await run(['run', '--rm', '-v', 'livetmp:/t', 'busybox', 'cat', '/t/f']), 'alive\n');
+    assert.equal(await mountedAt(mp), 'tmpfs');
+    await run(['rm', '-f', live]);
+    await eventually('the tmpfs volume should be unmounted once its last user is gone', async () => (await mountedAt(mp)) === undefined);
+    await run(['rm', stopped]);
+    await volumeRm('heldvol', 'livetmp');
+  });
+
   test('volume events: create, mount, unmount, destroy', async (t) => {
     if (!canRun) return t.skip('berthd cannot run containers yet');
     const since = Math.floor(Date.now() / 1000) - 1;
