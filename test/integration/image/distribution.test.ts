@@ -104,6 +104,14 @@ describe('push and pull with the docker CLI', { skip }, () => {
     const mount = await d.docker(['push', `${reg.host}/mounted:1`]);
     assert.equal(mount.code, 0, mount.stderr);
     assert.match(mount.stdout, /Mounted from bb$|Layer already exists$/m);
+    // GET /distribution/{name}/json: the registry's descriptor and platforms.
+    const dist = await d.api('GET', `/distribution/${reg.host}/bb:1/json`);
+    assert.equal(dist.status, 200, dist.text);
+    const info = dist.json as { Descriptor: { digest: string; mediaType: string }; Platforms: Array<{ architecture: string; os: string }> };
+    assert.equal(info.Descriptor.digest, digest);
+    assert.deepEqual(info.Platforms, [{ architecture: 'amd64', os: 'linux' }]);
+    const search = await d.docker(['search', 'busybox']);
+    assert.notEqual(search.code, 0);
     const missing = await d.docker(['pull', `${reg.host}/nosuch:1`]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /manifest unknown|not found/);
