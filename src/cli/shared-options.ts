@@ -1,9 +1,9 @@
 // What many docker commands share: the --format and --filter flags with
 // docker's help texts, filters as the API takes them, the "[y/N]" prompt,
 // and the `json` template function as docker's listing contexts marshal.
-import { DOCKER_FUNCTIONS, goJSON, type TemplateFunction } from './format/index.js';
+import { DOCKER_FUNCTIONS, FormatError, formatInspect, formatList, goJSON, runeWidth, Template, TemplateError, type TemplateFunction } from './format/index.js';
 import { FlagValueError, type ListFlagSpec, type StringFlagSpec } from './flags.js';
-import type { TextWriter } from './command.js';
+import { StatusError, type TextWriter } from './command.js';
 
 /** docker's flagsHelper.FormatHelp (listings). */
 export const FORMAT_HELP_TABLE =
@@ -17,7 +17,7 @@ export const formatFlag = (usage: string = FORMAT_HELP_TABLE): StringFlagSpec =>
 export const inspectFormatFlag: StringFlagSpec = { type: 'string', short: 'f', usage: FORMAT_HELP_INSPECT };
 
 /** docker's opts.FilterOpt: `-f name=value`, help type "filter". */
-export function filterFlag(usage: string, short: string | undefined = 'f'): ListFlagSpec {
+export function filterFlag(usage: string, short: string | null = 'f'): ListFlagSpec {
   const spec: ListFlagSpec = {
     type: 'list',
     typeName: 'filter',
@@ -28,7 +28,7 @@ export function filterFlag(usage: string, short: string | undefined = 'f'): List
       return value;
     },
   };
-  return short === undefined ? spec : { ...spec, short };
+  return short === null ? spec : { ...spec, short };
 }
 
 /** A set of filters: name → values, as docker's filters.Args. */
@@ -126,4 +126,105 @@ export async function readAllStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
+}
+
+// ---------------------------------------------------------------------------
+// inspect
+
+/** One object an inspect command fetched: its Go view and the JSON the daemon sent. */
+export interface InspectedObject {
+  value: unknown;
+  rawJSON: string;
+}
+
+/**
+ * docker's inspect.Inspect: fetch each reference, render them with the format
+ * ("" an indented JSON array, "json" a compact one, else a template per
+ * object); errors (the daemon's and the template's) are printed together at
+ * the end, exit 1. A template that does not parse exits 64.
+ */
+export async function runInspect(
+  out: TextWriter,
+  references: readonly string[],
+  format: string,
+  fetch: (reference: string) => Promise<InspectedObject>,
+  errorText: (err: unknown) => string,
+): Promise<void> {
+  const isJSON = format === '' || format === 'json';
+  if (!isJSON) {
+    try {
+      Template.parse(format);
+    } catch (err) {
+      if (err instanceof TemplateError) throw new StatusError(`template parsing error: ${err.message}`, 64);
+      throw err;
+    }
+  }
+  const errors: string[] = [];
+  const found: InspectedObject[] = [];
+  let output = '';
+  for (const reference of references) {
+    let object: InspectedObject;
+    try {
+      object = await fetch(reference);
+    } catch (err) {
+      errors.push(errorText(err));
+      continue;
+    }
+    if (isJSON) {
+      found.push(object);
+      continue;
+    }
+    try {
+      const result = formatInspect([object], format);
+      if (result.errors.length > 0) errors.push(...result.errors);
+      else output += result.output;
+    } catch (err) {
+      if (err instanceof FormatError) throw new StatusError(err.message, err.exitCode);
+      throw err;
+    }
+  }
+  if (isJSON) output = formatInspect(found, format).output;
+  else if (output === '') output = '\n';
+  out.write(output);
+  if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
+}
+
+/** A name inside a URL path as Go's client escapes it: '/', ':' and '@' stay as they are. */
+export function pathEscape(name: string): string {
+  return encodeURIComponent(name).replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%40/gi, '@');
+}
+
+/**
+ * docker's formatter.Ellipsis: cut `s` to `maxDisplayWidth` display columns,
+ * the last one an ellipsis, when it is wider.
+ */
+export function ellipsis(s: string, maxDisplayWidth: number): string {
+  if (maxDisplayWidth <= 0) return '';
+  const runes = [...s];
+  if (maxDisplayWidth === 1) return runes[0] ?? '';
+  if (Buffer.byteLength(s) === runes.length) {
+    if (runes.length <= maxDisplayWidth) return s;
+    return runes.slice(0, maxDisplayWidth - 1).join('') + '…';
+  }
+  const display: number[] = [];
+  let width = 0;
+  for (const r of runes) {
+    width += runeWidth(r.codePointAt(0) ?? 0);
+    display.push(width);
+  }
+  if (width <= maxDisplayWidth) return s;
+  for (let i = 0; i + 1 < display.length; i++) {
+    if (display[i]! <= maxDisplayWidth - 1 && display[i + 1]! > maxDisplayWidth - 1) return runes.slice(0, i + 1).join('') + '…';
+  }
+  return s;
+}
+
+/** formatList with docker's listing functions; a bad template becomes docker's status error. */
+export function listing(rows: Iterable<unknown>, format: string, header: Readonly<Record<string, string>>): string {
+  try {
+    return formatList(rows, format, { header, parse: { funcs: LISTING_FUNCTIONS } });
+  } catch (err) {
+    if (err instanceof FormatError) throw new StatusError(err.message, err.exitCode);
+    throw err;
+  }
 }

@@ -166,3 +166,25 @@ export function parseApiTime(text: string): { date: Date; nanos: number } | unde
   const nanos = Number((m[2] ?? '').padEnd(9, '0') || '0');
   return { date: new Date(ms + Math.trunc(nanos / 1e6)), nanos };
 }
+
+/**
+ * A time.Time from API JSON: templates print it as Go's String()
+ * ("2024-01-02 15:04:05.123 +0000 UTC", in the zone it was written with) and
+ * `json` writes the text it came as.
+ */
+export class GoTime {
+  constructor(readonly text: string) {}
+
+  String(): string {
+    const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(this.text);
+    if (!m) return this.text;
+    const frac = (m[3] ?? '').replace(/0+$/, '');
+    const zone = m[4] === 'Z' ? '+0000 UTC' : `${m[4]!.replace(':', '')} ${m[4]!.replace(':', '')}`;
+    return `${m[1]} ${m[2]}${frac ? `.${frac}` : ''} ${zone}`;
+  }
+
+  MarshalJSON(): string {
+    return this.text;
+  }
+}
+Object.defineProperty(GoTime, 'name', { value: 'time.Time' });
