@@ -27,6 +27,12 @@ async function freePort(): Promise<number> {
 }
 
 const HTTPD = "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 80 -h /www";
+/**
+ * wget that gives up after `secs`. Not `timeout` as the container's command:
+ * as PID 1 it would exec wget, and PID 1 ignores timeout's SIGTERM (and
+ * busybox 1.35's wget -T crashes).
+ */
+const wgetWithin = (secs: number, url: string): string[] => ['sh', '-c', `timeout ${secs} wget -qO- ${url}; exit $?`];
 
 describe('container networking with the docker CLI', { skip: !root || !haveDockerCli ? 'needs root and /usr/local/bin/docker' : false, concurrency: false }, () => {
   let d: TestDaemon;
@@ -112,7 +118,7 @@ describe('container networking with the docker CLI', { skip: !root || !haveDocke
     const ip = (await docker(['inspect', '-f', '{{.NetworkSettings.Networks.app.IPAddress}}', 'db'])).trim();
     const byName = await d.docker(['run', '--rm', '--network', 'other', 'busybox', 'wget', '-qO-', 'http://db/']);
     assert.notEqual(byName.code, 0);
-    const byIp = await d.docker(['run', '--rm', '--network', 'other', 'busybox', 'timeout', '3', 'wget', '-qO-', `http://${ip}/`]);
+    const byIp = await d.docker(['run', '--rm', '--network', 'other', 'busybox', ...wgetWithin(3, `http://${ip}/`)]);
     assert.notEqual(byIp.code, 0);
   });
 
@@ -139,7 +145,7 @@ describe('container networking with the docker CLI', { skip: !root || !haveDocke
     const routes = await docker(['run', '--rm', '--network', 'sealed', 'busybox', 'ip', 'route']);
     assert.doesNotMatch(routes, /default/);
     // Traffic that must be routed out fails at once (no route); the gateway itself (DNS) answers.
-    const out = await d.docker(['run', '--rm', '--network', 'sealed', 'busybox', 'timeout', '3', 'wget', '-qO-', 'http://192.0.2.1/']);
+    const out = await d.docker(['run', '--rm', '--network', 'sealed', 'busybox', ...wgetWithin(3, 'http://192.0.2.1/')]);
     assert.notEqual(out.code, 0);
     const self = await docker(['run', '--rm', '--network', 'sealed', '--name', 'sealed1', 'busybox', 'nslookup', 'sealed1']);
     assert.match(self, /Address/);
@@ -163,7 +169,7 @@ describe('container networking with the docker CLI', { skip: !root || !haveDocke
     const inspect = JSON.parse(await docker(['network', 'inspect', 'other']))[0] as { Containers: Record<string, { Name: string }> };
     assert.deepEqual(Object.values(inspect.Containers).map((c) => c.Name).sort(), ['roamer', 'srv2']);
     await docker(['network', 'disconnect', 'other', 'roamer']);
-    const after1 = await d.docker(['exec', 'roamer', 'timeout', '3', 'wget', '-qO-', 'http://srv2/']);
+    const after1 = await d.docker(['exec', 'roamer', ...wgetWithin(3, 'http://srv2/')]);
     assert.notEqual(after1.code, 0);
   });
 
