@@ -228,3 +228,88 @@ export function listing(rows: Iterable<unknown>, format: string, header: Readonl
     throw err;
   }
 }
+
+/** fvbommel/sortorder.NaturalLess: digit runs compare as numbers ("n2" < "n10"). */
+export function naturalLess(a: string, b: string): boolean {
+  const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a[i];
+    const cb = b[j];
+    const da = isDigit(ca);
+    const db = isDigit(cb);
+    if (da !== db) return da; // digits before other characters
+    if (!da) {
+      if (ca !== cb) return ca! < cb!;
+      i++;
+      j++;
+      continue;
+    }
+    // compare digit runs: skip leading zeros, then by length, then lexically
+    let ia = i;
+    while (ia < a.length && a[ia] === '0') ia++;
+    let jb = j;
+    while (jb < b.length && b[jb] === '0') jb++;
+    let ea = ia;
+    while (isDigit(a[ea])) ea++;
+    let eb = jb;
+    while (isDigit(b[eb])) eb++;
+    const na = a.slice(ia, ea);
+    const nb = b.slice(jb, eb);
+    if (na.length !== nb.length) return na.length < nb.length;
+    if (na !== nb) return na < nb;
+    // equal values: the one whose number starts earlier (fewer zeros) first
+    if (ia !== jb) return ia < jb;
+    i = ea;
+    j = eb;
+  }
+  return a.length < b.length;
+}
+
+export function naturalCompare(a: string, b: string): number {
+  return naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0;
+}
+
+/** docker's command.PruneFilters: the filters given, plus config.json's `pruneFilters` (CLI label filters win). */
+export function pruneFilters(filters: Filters, config: Record<string, unknown>): Filters {
+  const configured = Array.isArray(config.pruneFilters) ? config.pruneFilters : [];
+  for (const entry of configured) {
+    if (typeof entry !== 'string') continue;
+    const eq = entry.indexOf('=');
+    if (eq < 0) continue;
+    const key = entry.slice(0, eq);
+    const value = entry.slice(eq + 1);
+    if (key === 'label' && filters.get('label!')?.has(value)) continue;
+    if (key === 'label!' && filters.get('label')?.has(value)) continue;
+    addFilter(filters, key, value);
+  }
+  return filters;
+}
+
+/** docker's opts.ConvertKVStringsToMap: "k=v" → k: v, "k" → k: "". */
+export function kvStringsToMap(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq < 0) out[value] = '';
+    else out[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return sortedRecord(out);
+}
+
+/** Labels as docker's listings show them: "k=v" joined by commas (sorted, where Go's map order is random). */
+export function joinLabels(labels: Readonly<Record<string, string>> | null | undefined): string {
+  return Object.entries(labels ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** A map as Go's encoder writes it: keys sorted (the daemon may keep the order it gets). */
+export function sortedRecord(entries: Iterable<[string, string]> | Readonly<Record<string, string>>): Record<string, string> {
+  const list = Symbol.iterator in entries ? [...(entries as Iterable<[string, string]>)] : Object.entries(entries);
+  const out: Record<string, string> = {};
+  for (const [k, v] of list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = v;
+  return out;
+}
