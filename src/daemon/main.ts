@@ -13,6 +13,15 @@ import { applyConfigFile, defaultUnixSocket, isLoopbackTcp, reloadableKeys, type
 import { parseDaemonArgs } from './flags.js';
 import { readHostInfo } from './host-info.js';
 import { DaemonSystem, loadEngineId } from './system.js';
+import { EventBus } from '../common/events.js';
+import { EventRoutes } from '../api/system/events.js';
+import { ContainerRoutes } from '../api/containers/routes.js';
+import { ExecRoutes } from '../api/exec/routes.js';
+import { ContainerService, type RuntimeSettings } from '../runtime/service.js';
+import { ContainerFiles } from '../runtime/files.js';
+import { ExecManager } from '../runtime/exec.js';
+import { NetworkAttachers } from '../runtime/network.js';
+import { detectHostInfo } from '../runtime/spec/host.js';
 import { LayerStore } from '../storage/store.js';
 import { ImageService } from '../image/service.js';
 import { Distribution } from '../image/distribution.js';
@@ -21,6 +30,7 @@ import { RegistryService } from '../registry/service.js';
 import { NetworkService } from '../network/service.js';
 import { NetworkRoutes } from '../api/networks/routes.js';
 import { VolumeService } from '../volume/service.js';
+import { VolumeMountResolver } from '../volume/resolver.js';
 import { VolumeRoutes } from '../api/volumes/routes.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -181,20 +191,71 @@ async function wireEngine(input: WireInput): Promise<{
   });
   await networks.open();
   router.addGroup(new NetworkRoutes(networks));
+
+  // Events (src/common/events.ts): one bus that every service publishes to; GET /events serves it.
+  const events = new EventBus();
+  images.setEventSink((action, id, attributes) => events.publish({ Type: 'image', Action: action, Actor: { ID: id, Attributes: attributes } }));
+  networks.setEventPublisher(events);
+  volumes.setEventSink(events);
+  router.addGroup(new EventRoutes(events));
+
+  // Containers (src/runtime): conmon and the OCI runtime; volumes and networks plug in as its MountResolver and NetworkAttacher.
+  let runtimeConfig = config;
+  const hostInfo = await detectHostInfo();
+  const attachers = new NetworkAttachers();
+  attachers.register(networks);
+  const mountResolver = new VolumeMountResolver({ volumes, daemonRoot: config.dataRoot, rootfs: layers });
+  const containers = new ContainerService({
+    settings: () => runtimeSettings(runtimeConfig),
+    logger,
+    events,
+    images,
+    layers,
+    host: hostInfo,
+    networks: attachers,
+    mounts: mountResolver,
+  });
+  networks.setContainerDirectory(containers.networkDirectory());
+  await containers.init();
+  router.addGroup(new ContainerRoutes(containers, new ContainerFiles(containers)));
+  router.addGroup(new ExecRoutes(new ExecManager(containers)));
   return {
     infoSources: {
-      containerCounts: () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
+      containerCounts: () => containers.counts(),
       imageCount: () => images.imageCount,
       storageDriver: () => ({ name: layers.driverName, status: layers.status() }),
       warnings: () => [],
     },
     shutdown: async () => {
+      await containers.shutdown().catch(() => undefined);
       await networks.shutdown().catch((err: unknown) => logger.warn(`network shutdown: ${err instanceof Error ? err.message : String(err)}`));
       await volumes.close().catch(() => undefined);
       await registry.close().catch(() => undefined);
       await layers.close().catch(() => undefined);
     },
-    reload: () => {},
+    reload: (next: DaemonConfig) => {
+      runtimeConfig = next;
+    },
+  };
+}
+
+/** The runtime's settings from dockerd-style configuration. */
+function runtimeSettings(c: DaemonConfig): RuntimeSettings {
+  const bip = c.bip?.split('/')[0];
+  return {
+    dataRoot: c.dataRoot,
+    execRoot: c.execRoot,
+    runtimes: c.runtimes,
+    defaultRuntime: c.defaultRuntime,
+    logDriver: c.logDriver,
+    logOpts: c.logOpts,
+    dns: c.dns,
+    dnsSearch: c.dnsSearch,
+    dnsOptions: c.dnsOptions,
+    defaultShmSize: c.defaultShmSize,
+    ...(c.cgroupParent ? { cgroupParent: c.cgroupParent } : {}),
+    defaultUlimits: Object.values(c.defaultUlimits),
+    hostGateway: bip ?? '172.17.0.1',
   };
 }
 
