@@ -376,25 +376,31 @@ function dockerWith(socket: string): ((a: string) => { code: number; stdout: str
 async function benchEngine(section: string, engine: Engine, dir: string): Promise<void> {
   const docker = dockerWith(engine.socket);
   importBusybox(docker, dir);
-  const time = (cmd: string): number[] => {
-    const out: number[] = [];
-    docker(cmd); // warm-up
-    for (let i = 0; i < RUNS; i++) {
-      const t0 = performance.now();
-      const r = docker(cmd);
-      out.push(performance.now() - t0);
-      if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
-    }
-    return out;
+  // The series are interleaved (one run of each in turn) so that warm-up and
+  // drift hit them alike.
+  docker('network create benchnet');
+  const cmds = {
+    bridge: 'run --rm busybox true',
+    none: 'run --rm --network none busybox true',
+    user: 'run --rm --network benchnet busybox true',
   };
-  const bridge = median(time('run --rm busybox true'));
-  const none = median(time('run --rm --network none busybox true'));
+  const times: Record<keyof typeof cmds, number[]> = { bridge: [], none: [], user: [] };
+  for (const c of Object.values(cmds)) for (let i = 0; i < 3; i++) docker(c); // warm-up
+  for (let i = 0; i < RUNS; i++) {
+    for (const [k, c] of Object.entries(cmds) as Array<[keyof typeof cmds, string]>) {
+      const t0 = performance.now();
+      const r = docker(c);
+      times[k].push(performance.now() - t0);
+      if (r.code !== 0) throw new Error(`${c}: ${r.stderr}`);
+    }
+  }
+  const bridge = median(times.bridge);
+  const none = median(times.none);
   record(section, 'docker run --rm busybox true, default bridge (ms)', bridge);
   record(section, 'docker run --rm --network none busybox true (ms)', none);
   record(section, 'cost of bridge networking (ms)', bridge - none);
-  docker('network create benchnet');
-  const userNet = median(time('run --rm --network benchnet busybox true'));
-  record(section, 'docker run --rm on a user-defined network (ms)', userNet);
+  record(section, 'docker run --rm on a user-defined network (ms)', median(times.user));
+  record(section, 'cost of a user-defined network (ms)', median(times.user) - none);
   // Transfers through the engine's bridge: the host's iperf3, bind-mounted
   // read-only into busybox containers (the same binary for both engines).
   if (haveIperf) {
@@ -403,18 +409,29 @@ async function benchEngine(section: string, engine: Engine, dir: string): Promis
       '-v /usr/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:ro',
       '-v /usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:ro',
       '-v /lib64:/lib64:ro',
+      // iperf3 keeps its buffers in a file under /tmp.
+      '--tmpfs /tmp',
     ].join(' ');
     docker('rm -f isrv');
     const started = docker(`run -d --name isrv --network benchnet -p 127.0.0.1:25301:5201 ${libs} busybox iperf3 -s`);
     if (started.code !== 0) throw new Error(`iperf3 server: ${started.stderr}`);
     const ip = docker(`inspect -f '{{.NetworkSettings.Networks.benchnet.IPAddress}}' isrv`).stdout.trim();
-    for (let i = 0; i < 50 && !docker('logs isrv').stdout.includes('Server listening'); i++) spawnSync('sleep', ['0.1']);
+    if (!ip) throw new Error(`iperf3 server has no address: ${docker('ps -a').stdout} ${docker('logs isrv').stderr}`);
+    // (Not probed: any connection that is not an iperf3 client upsets the server.)
+    spawnSync('sleep', ['1']);
     const gbps = (out: { code: number; stdout: string; stderr: string }): number => {
       const j = JSON.parse(out.stdout || '{}') as { end?: { sum_received?: { bits_per_second: number } }; error?: string };
-      if (out.code !== 0 || !j.end?.sum_received) throw new Error(`iperf3: ${j.error ?? ''} ${out.stdout.slice(0, 300)} ${out.stderr}`);
+      if (out.code !== 0 || !j.end?.sum_received) throw new Error(`iperf3 (exit ${out.code}): ${j.error ?? ""} ${out.stdout.slice(0, 300)} ${out.stderr}`);
       return j.end.sum_received.bits_per_second / 1e9;
     };
-    record(section, 'iperf3 container → container, user network (Gbit/s)', gbps(docker(`run --rm --network benchnet ${libs} busybox iperf3 -c ${ip} -t 3 -J`)));
+    // Detached, then `docker logs`: the client's JSON comes at its very end.
+    docker('rm -f icli');
+    const cli = docker(`run -d --name icli --network benchnet ${libs} busybox iperf3 -c ${ip} -t 3 -J`);
+    if (cli.code !== 0) throw new Error(`iperf3 client: ${cli.stderr}`);
+    docker('wait icli');
+    const cliOut = docker('logs icli');
+    docker('rm -f icli');
+    record(section, 'iperf3 container → container, user network (Gbit/s)', gbps(cliOut));
     record(section, 'iperf3 host 127.0.0.1 → published port (Gbit/s)', gbps(sh('iperf3 -c 127.0.0.1 -p 25301 -t 3 -J')));
     docker('rm -f isrv');
   }
@@ -432,6 +449,9 @@ async function benchDockerd(): Promise<void> {
     record('dockerd', 'version', dockerWith(engine.socket)("version -f '{{.Server.Version}}'").stdout.trim());
     await benchEngine('dockerd', engine, dir);
   } finally {
+    const docker = dockerWith(engine.socket);
+    for (const id of docker('ps -aq').stdout.split('\n').filter(Boolean)) docker(`rm -f ${id}`);
+    docker('network rm benchnet');
     await engine.stop();
     sh(`umount -R ${dir} 2>/dev/null; rm -rf ${dir}`);
   }
@@ -450,14 +470,21 @@ async function benchBerthd(): Promise<void> {
   closeSync(log);
   try {
     await waitForSocket(socket, proc, 'berthd');
+    // berth's built-in busybox image (no registry here).
+    sh(`curl -s -XPOST --unix-socket ${socket} http://berth/berth/images/busybox`);
     const docker = dockerWith(socket);
     const probe = docker('run --rm --network none busybox true');
-    if (probe.code !== 0 && !/No such image/.test(probe.stderr)) {
+    if (probe.code !== 0) {
       record('berthd', 'skipped', `berthd does not run containers yet: ${probe.stderr.trim().split('\n')[0]}`);
       return;
     }
     await benchEngine('berthd', { socket, stop: async () => undefined }, dir);
   } finally {
+    // Containers of a section that failed half-way, then the daemon (which
+    // then removes its bridges and table).
+    const docker = dockerWith(socket);
+    for (const id of docker('ps -aq').stdout.split('\n').filter(Boolean)) docker(`rm -f ${id}`);
+    docker('network rm benchnet');
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
     proc.kill('SIGTERM');
     await exited;
