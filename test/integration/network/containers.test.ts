@@ -87,6 +87,20 @@ describe('container networking with the docker CLI', { skip: !root || !haveDocke
     assert.match(resolv, new RegExp(`nameserver ${String(ep.Gateway).replace(/\./g, '\\.')}`));
   });
 
+  test('network events: create, connect, disconnect, destroy', async (t) => {
+    if (!canRun) return t.skip('berthd cannot run containers yet');
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const created = await docker(['network', 'create', 'evnet']);
+    await docker(['run', '--rm', '--network', 'evnet', 'busybox', 'true']);
+    await docker(['network', 'rm', 'evnet']);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const ev = await docker(['events', '--since', String(since), '--until', String(until), '--filter', 'type=network', '--filter', 'network=evnet', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}} {{.Actor.ID}}']);
+    const lines = ev.trim().split('\n');
+    const id = created.trim();
+    assert.deepEqual(lines.map((l) => l.split(' ').slice(0, 3).join(' ')), ['create evnet bridge', 'connect evnet bridge', 'disconnect evnet bridge', 'destroy evnet bridge']);
+    assert.ok(lines.every((l) => l.endsWith(id)), ev);
+  });
+
   test('the same server published on the host loopback answers curl; docker port; clashes', async (t) => {
     if (!canRun) return t.skip('berthd cannot run containers yet');
     const port = await freePort();
