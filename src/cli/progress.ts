@@ -55,7 +55,7 @@ function pad2(n: number): string {
 }
 
 /** jsonmessage.RFC3339NanoFixed in local time: 2006-01-02T15:04:05.000000000Z07:00. */
-function rfc3339NanoFixed(nanos: bigint): string {
+export function rfc3339NanoFixed(nanos: bigint): string {
   const ms = Number(nanos / 1_000_000n);
   const d = new Date(ms);
   const frac = (((nanos % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, '0');

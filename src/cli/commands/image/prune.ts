@@ -3,7 +3,8 @@
 // reclaimed.
 import { defineCommand, noArgs } from '../../command.js';
 import { apiClient, withDaemon } from '../../session.js';
-import { addFilter, filterFlag, filtersJSON, parseFilters, promptForConfirmation } from '../../shared-options.js';
+import { readCliConfig } from '../../client/contexts.js';
+import { addFilter, filterFlag, filtersJSON, parseFilters, promptForConfirmation, pruneFilters } from '../../shared-options.js';
 import { humanSize } from '../../units.js';
 
 const DANGLING_WARNING = 'WARNING! This will remove all dangling images.\nAre you sure you want to continue?';
@@ -18,9 +19,9 @@ interface ImagesPruneReport {
 export async function pruneImages(
   ctx: { stdout: { write(s: string): unknown } },
   client: ReturnType<typeof apiClient>,
-  opts: { all: boolean; force: boolean; filters: readonly string[] },
+  opts: { all: boolean; force: boolean; filters: readonly string[]; configDir: string },
 ): Promise<{ output: string; reclaimed: number } | undefined> {
-  const filters = parseFilters(opts.filters);
+  const filters = pruneFilters(parseFilters(opts.filters), readCliConfig(opts.configDir));
   addFilter(filters, 'dangling', String(!opts.all));
   if (!opts.force && !(await promptForConfirmation(ctx.stdout, opts.all ? ALL_WARNING : DANGLING_WARNING))) return undefined;
   const report = await withDaemon(() => client.json<ImagesPruneReport>('POST', '/images/prune', { query: { filters: filtersJSON(filters) } }));
@@ -44,7 +45,7 @@ export const imagePruneCommand = defineCommand({
   },
   args: noArgs,
   async run(ctx) {
-    const result = await pruneImages(ctx, apiClient(ctx), { all: ctx.flags.all, force: ctx.flags.force, filters: ctx.flags.filter });
+    const result = await pruneImages(ctx, apiClient(ctx), { all: ctx.flags.all, force: ctx.flags.force, filters: ctx.flags.filter, configDir: ctx.global.config });
     if (!result) return 0;
     if (result.output !== '') ctx.stdout.write(`${result.output}\n`);
     ctx.stdout.write(`Total reclaimed space: ${humanSize(result.reclaimed)}\n`);
