@@ -161,6 +161,9 @@ export async function leftovers(env: ServiceEnv, extraNames: readonly string[] =
     }
     const tables = (await runProcess('nft', ['list', 'tables'])).stdout;
     if (tables.split('\n').some((l) => l.trim() === `table inet ${env.table}`)) found.push(`nft table ${env.table}`);
+    // berth never uses iptables; nothing of its may show there either.
+    const ipt = await runProcess('iptables-save', []).catch(() => ({ stdout: '' }));
+    if (/berth/i.test(ipt.stdout)) found.push('iptables rules mentioning berth');
     const mounts = await fs.readFile('/proc/mounts', 'utf8');
     for (const line of mounts.split('\n')) if (line.split(' ')[1]?.startsWith(env.dir)) found.push(`mount ${line.split(' ')[1]}`);
     if (found.length === 0) return found;
