@@ -9,7 +9,8 @@ import type { Duplex } from 'node:stream';
 import { conflict, errorMessage, invalidParameter, notFound, systemError } from '../common/errors.js';
 import { bridgeAttach, ConmonAttachConnection, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach.js';
 import { attachSocketPath, execUnderConmon, resizeTerminal, RuntimeCreateError } from './conmon.js';
-import type { ContainerService } from './service.js';
+import { classifyStartError, type ContainerService } from './service.js';
+import { frame, StreamId } from '../api/http/stdcopy.js';
 import { replaceOrAppendEnv } from './spec/process.js';
 import type { OciProcess } from './spec/types.js';
 import { resolveUser } from './spec/user.js';
@@ -174,13 +175,16 @@ export class ExecManager {
       e.running = true;
     } catch (err) {
       conn?.close();
-      e.running = false;
-      e.exitCode = 126;
-      await this.finish(e, info.rec, 126);
       const msg = err instanceof RuntimeCreateError ? `OCI runtime exec failed: ${err.message.trim()}: unknown` : errorMessage(err);
+      // dockerd's translateContainerdStartErr: 127 not found, 126 cannot be run.
+      const code = classifyStartError(msg).exitCode === 128 ? 126 : classifyStartError(msg).exitCode;
+      e.running = false;
+      e.exitCode = code;
+      await this.finish(e, info.rec, code);
       if (client) {
-        // Already hijacked: tell the client on the stream, as dockerd does.
-        client.socket.end(`${msg}\r\n`);
+        // Already hijacked: the error goes to the client's stdout, as dockerd writes it.
+        const text = Buffer.from(`${msg}\r\n`);
+        client.socket.end(!tty && client.multiplexed ? frame(StreamId.Stdout, text) : text);
         return;
       }
       throw /executable file not found|no such file or directory/.test(msg) ? invalidParameter(msg) : systemError(msg);

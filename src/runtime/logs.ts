@@ -86,8 +86,8 @@ export function logFilePath(containerDir: string, id: string, driver: LogDriverN
 export function conmonLogFor(cfg: ResolvedLogConfig, file: string): ConmonLog {
   if (cfg.Type === 'none') return { driver: 'none' };
   if (cfg.Type === 'journald') return { driver: 'journald', ...(cfg.Config.tag ? { tag: cfg.Config.tag } : {}) };
-  // One file: conmon truncates at max-size itself. More: berthd rotates.
-  return { driver: 'k8s-file', path: file, ...(cfg.maxFile <= 1 && cfg.maxSize > 0 ? { maxSize: cfg.maxSize } : {}) };
+  // conmon starts a new file at max-size; with max-file > 1 berthd keeps the full ones (LogRotator).
+  return { driver: 'k8s-file', path: file, ...(cfg.maxSize > 0 ? { maxSize: cfg.maxSize } : {}) };
 }
 
 /** The files of a log, oldest first. */
@@ -327,58 +327,90 @@ export function formatEntry(e: LogEntry, timestamps: boolean, details: string): 
   return Buffer.concat([Buffer.from(prefix), e.data]);
 }
 
+/** The hard link that keeps the live log file's inode when conmon replaces the file at max-size. */
+export function liveLinkOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.live`);
+}
+
 /**
- * Rotation for max-file > 1: when the file reaches max-size, shift
- * <file>.N-2 → <file>.N-1 … <file> → <file>.1 and have conmon reopen <file>.
+ * Rotation for max-file > 1. conmon enforces max-size itself (--log-size-max):
+ * when the next line would overflow, it creates a fresh file and renames it
+ * over the log, which would drop the full one. berthd keeps a hard link to
+ * the live file, so the full one survives the swap; seeing the log path
+ * point to a new inode, it shifts <log>.1 … <log>.N-2 up, makes the full
+ * file <log>.1 and links the new live file.
  */
 export class LogRotator {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private checking = false;
+  private running: Promise<void> | undefined;
+  private again = false;
   private closed = false;
 
   constructor(
     private readonly file: string,
-    private readonly maxSize: number,
     private readonly maxFile: number,
-    private readonly reopen: () => Promise<void>,
   ) {}
 
-  start(): void {
-    if (this.maxFile <= 1 || this.maxSize <= 0) return;
+  /** Call once conmon has opened the log (it creates the file). */
+  async start(): Promise<void> {
+    if (this.maxFile <= 1) return;
+    const live = liveLinkOf(this.file);
+    const [cur, linked] = await Promise.all([fs.stat(this.file).catch(() => undefined), fs.stat(live).catch(() => undefined)]);
+    if (cur && linked?.ino !== cur.ino) {
+      // After a daemon restart the link may point at a file conmon replaced meanwhile: keep it as the newest rotated one.
+      if (linked) await this.shift(live);
+      else await fs.link(this.file, live).catch(() => undefined);
+    }
     try {
-      this.watcher = watch(path.dirname(this.file), { persistent: false }, () => this.schedule());
+      this.watcher = watch(path.dirname(this.file), { persistent: false }, (_ev, name) => {
+        if (!name || name.toString() === path.basename(this.file)) this.check();
+      });
       this.watcher.on('error', () => undefined);
     } catch {
-      // fall back to the periodic check only
+      // the periodic check alone
     }
-    this.timer = setInterval(() => this.schedule(), 2000);
+    this.timer = setInterval(() => this.check(), 1000);
     this.timer.unref();
-    this.schedule();
   }
 
-  private schedule(): void {
-    if (this.checking || this.closed) return;
-    this.checking = true;
-    setTimeout(() => {
-      void this.check().finally(() => { this.checking = false; });
-    }, 50).unref();
-  }
-
-  async check(): Promise<void> {
-    const st = await fs.stat(this.file).catch(() => undefined);
-    if (!st || st.size < this.maxSize || this.closed) return;
-    for (let i = this.maxFile - 1; i >= 1; i--) {
-      const from = i === 1 ? this.file : `${this.file}.${i - 1}`;
-      await fs.rename(from, `${this.file}.${i}`).catch(() => undefined);
+  private check(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
     }
-    await this.reopen().catch(() => undefined);
+    this.running = this.rotateIfSwapped().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.check();
+      }
+    });
   }
 
-  stop(): void {
+  private async rotateIfSwapped(): Promise<void> {
+    const live = liveLinkOf(this.file);
+    const [cur, linked] = await Promise.all([fs.stat(this.file).catch(() => undefined), fs.stat(live).catch(() => undefined)]);
+    if (!cur || !linked || cur.ino === linked.ino) return;
+    await this.shift(live);
+  }
+
+  /** The file behind `live` becomes <log>.1; the current file gets the link. */
+  private async shift(live: string): Promise<void> {
+    for (let i = this.maxFile - 1; i >= 2; i--) {
+      await fs.rename(`${this.file}.${i - 1}`, `${this.file}.${i}`).catch(() => undefined);
+    }
+    await fs.rename(live, `${this.file}.1`).catch(() => undefined);
+    await fs.link(this.file, live).catch(() => undefined);
+  }
+
+  /** Stop watching; the last rotation in progress finishes. */
+  async stop(): Promise<void> {
     this.closed = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
+    await this.running;
   }
 }
 
@@ -386,4 +418,5 @@ export class LogRotator {
 export async function removeLogFiles(file: string, maxFile: number): Promise<void> {
   if (!file) return;
   for (const f of await logFiles(file, Math.max(maxFile, 10))) await fs.rm(f, { force: true });
+  await fs.rm(liveLinkOf(file), { force: true });
 }

@@ -35,7 +35,7 @@ import { defaultCgroupsPath, generateSpec, serializeSpec, type HostInfo as SpecH
 import { ensureWorkingDir } from './spec/rootfs.js';
 import { buildResources } from './spec/resources.js';
 import { bridgeAttach, ConmonAttachConnection, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach.js';
-import { attachSocketPath, createUnderConmon, findConmon, reopenLog, resizeTerminal, RuntimeCreateError, type CreatedContainer } from './conmon.js';
+import { attachSocketPath, createUnderConmon, findConmon, resizeTerminal, RuntimeCreateError, type CreatedContainer } from './conmon.js';
 import { buildHostname, buildHosts, buildResolvConf, readHostResolvConf } from './etc-files.js';
 import { ExitWatcher } from './exit-watcher.js';
 import { conmonLogFor, logFilePath, LogRotator, readLogs, removeLogFiles, resolveLogConfig, type LogEntry, type ResolvedLogConfig } from './logs.js';
@@ -423,7 +423,7 @@ export class ContainerService {
     this.shuttingDown = true;
     this.exits.stop();
     for (const c of this.containers.all()) {
-      c.run?.rotator?.stop();
+      void c.run?.rotator?.stop();
       if (c.restartTimer) clearTimeout(c.restartTimer);
     }
     await Promise.allSettled([...this.background]);
@@ -882,10 +882,11 @@ export class ContainerService {
   private startRotator(c: Container, run: Run): void {
     if (c.log.maxFile > 1 && c.log.maxSize > 0 && (c.log.Type === 'json-file' || c.log.Type === 'local')) {
       const file = logFilePath(this.dirs.dir(c.id), c.id, c.log.Type);
-      run.rotator = new LogRotator(file, c.log.maxSize, c.log.maxFile, () => reopenLog(run.bundle));
-      run.rotator.start();
+      run.rotator = new LogRotator(file, c.log.maxFile);
+      void run.rotator.start().catch((err) => this.log.warn('log rotation not started', { container: c.id, err: errorMessage(err) }));
     }
   }
+
 
   private async hostResolvConf(): Promise<string> {
     const now = Date.now();
@@ -975,7 +976,7 @@ export class ContainerService {
     const oom = existsSync(path.join(run.bundle, 'oom'));
     await this.lock.run(c.id, async () => {
       if (c.run !== run) return;
-      run.rotator?.stop();
+      void run.rotator?.stop();
       const rec = c.rec;
       const st = rec.State;
       const finished = nowNano();
@@ -1057,7 +1058,7 @@ export class ContainerService {
     run.cleanup = (async () => {
       const id = c.id;
       this.exits.unwatch(id);
-      run.rotator?.stop();
+      await run.rotator?.stop();
       const steps: Array<Promise<unknown>> = [];
       if (run.created) steps.push(run.runtime.delete(id).catch((err) => this.log.warn('runtime delete failed', { container: id, err: errorMessage(err) })));
       if (run.netAttacher) {
