@@ -86,8 +86,8 @@ export function logFilePath(containerDir: string, id: string, driver: LogDriverN
 export function conmonLogFor(cfg: ResolvedLogConfig, file: string): ConmonLog {
   if (cfg.Type === 'none') return { driver: 'none' };
   if (cfg.Type === 'journald') return { driver: 'journald', ...(cfg.Config.tag ? { tag: cfg.Config.tag } : {}) };
-  // conmon starts a new file at max-size; with max-file > 1 berthd keeps the full ones (LogRotator).
-  return { driver: 'k8s-file', path: file, ...(cfg.maxSize > 0 ? { maxSize: cfg.maxSize } : {}) };
+  // One file: conmon starts it afresh at max-size, as json-file does with max-file 1. More: berthd rotates.
+  return { driver: 'k8s-file', path: file, ...(cfg.maxFile <= 1 && cfg.maxSize > 0 ? { maxSize: cfg.maxSize } : {}) };
 }
 
 /** The files of a log, oldest first. */
@@ -327,18 +327,14 @@ export function formatEntry(e: LogEntry, timestamps: boolean, details: string): 
   return Buffer.concat([Buffer.from(prefix), e.data]);
 }
 
-/** The hard link that keeps the live log file's inode when conmon replaces the file at max-size. */
-export function liveLinkOf(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.live`);
-}
-
 /**
- * Rotation for max-file > 1. conmon enforces max-size itself (--log-size-max):
- * when the next line would overflow, it creates a fresh file and renames it
- * over the log, which would drop the full one. berthd keeps a hard link to
- * the live file, so the full one survives the swap; seeing the log path
- * point to a new inode, it shifts <log>.1 … <log>.N-2 up, makes the full
- * file <log>.1 and links the new live file.
+ * Rotation for max-file > 1: when the log reaches max-size, berthd shifts
+ * <log>.1 … <log>.N-2 up, renames the log to <log>.1 and has conmon reopen
+ * its log (ctl fifo message 2), so no line is lost: conmon keeps writing to
+ * the renamed file until it reopens. (conmon's own --log-size-max replaces the
+ * full file, which would drop lines, so it is used only with max-file 1.)
+ * A burst written faster than berthd reacts makes a file larger than max-size;
+ * while berthd is down nothing rotates, and it catches up when it is back.
  */
 export class LogRotator {
   private watcher: FSWatcher | undefined;
@@ -349,19 +345,13 @@ export class LogRotator {
 
   constructor(
     private readonly file: string,
+    private readonly maxSize: number,
     private readonly maxFile: number,
+    private readonly reopen: () => Promise<void>,
   ) {}
 
-  /** Call once conmon has opened the log (it creates the file). */
   async start(): Promise<void> {
-    if (this.maxFile <= 1) return;
-    const live = liveLinkOf(this.file);
-    const [cur, linked] = await Promise.all([fs.stat(this.file).catch(() => undefined), fs.stat(live).catch(() => undefined)]);
-    if (cur && linked?.ino !== cur.ino) {
-      // After a daemon restart the link may point at a file conmon replaced meanwhile: keep it as the newest rotated one.
-      if (linked) await this.shift(live);
-      else await fs.link(this.file, live).catch(() => undefined);
-    }
+    if (this.maxFile <= 1 || this.maxSize <= 0) return;
     try {
       this.watcher = watch(path.dirname(this.file), { persistent: false }, (_ev, name) => {
         if (!name || name.toString() === path.basename(this.file)) this.check();
@@ -372,6 +362,7 @@ export class LogRotator {
     }
     this.timer = setInterval(() => this.check(), 1000);
     this.timer.unref();
+    this.check();
   }
 
   private check(): void {
@@ -380,7 +371,7 @@ export class LogRotator {
       this.again = true;
       return;
     }
-    this.running = this.rotateIfSwapped().finally(() => {
+    this.running = this.rotateIfFull().finally(() => {
       this.running = undefined;
       if (this.again) {
         this.again = false;
@@ -389,23 +380,17 @@ export class LogRotator {
     });
   }
 
-  private async rotateIfSwapped(): Promise<void> {
-    const live = liveLinkOf(this.file);
-    const [cur, linked] = await Promise.all([fs.stat(this.file).catch(() => undefined), fs.stat(live).catch(() => undefined)]);
-    if (!cur || !linked || cur.ino === linked.ino) return;
-    await this.shift(live);
-  }
-
-  /** The file behind `live` becomes <log>.1; the current file gets the link. */
-  private async shift(live: string): Promise<void> {
+  private async rotateIfFull(): Promise<void> {
+    const st = await fs.stat(this.file).catch(() => undefined);
+    if (!st || st.size < this.maxSize || this.closed) return;
     for (let i = this.maxFile - 1; i >= 2; i--) {
       await fs.rename(`${this.file}.${i - 1}`, `${this.file}.${i}`).catch(() => undefined);
     }
-    await fs.rename(live, `${this.file}.1`).catch(() => undefined);
-    await fs.link(this.file, live).catch(() => undefined);
+    await fs.rename(this.file, `${this.file}.1`).catch(() => undefined);
+    await this.reopen().catch(() => undefined);
   }
 
-  /** Stop watching; the last rotation in progress finishes. */
+  /** Stop watching; a rotation in progress finishes. */
   async stop(): Promise<void> {
     this.closed = true;
     this.watcher?.close();
@@ -418,5 +403,4 @@ export class LogRotator {
 export async function removeLogFiles(file: string, maxFile: number): Promise<void> {
   if (!file) return;
   for (const f of await logFiles(file, Math.max(maxFile, 10))) await fs.rm(f, { force: true });
-  await fs.rm(liveLinkOf(file), { force: true });
 }

@@ -35,7 +35,7 @@ import { defaultCgroupsPath, generateSpec, serializeSpec, type HostInfo as SpecH
 import { ensureWorkingDir } from './spec/rootfs.js';
 import { buildResources } from './spec/resources.js';
 import { bridgeAttach, ConmonAttachConnection, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach.js';
-import { attachSocketPath, createUnderConmon, findConmon, resizeTerminal, RuntimeCreateError, type CreatedContainer } from './conmon.js';
+import { attachSocketPath, createUnderConmon, findConmon, reopenLog, resizeTerminal, RuntimeCreateError, type CreatedContainer } from './conmon.js';
 import { buildHostname, buildHosts, buildResolvConf, readHostResolvConf } from './etc-files.js';
 import { ExitWatcher } from './exit-watcher.js';
 import { conmonLogFor, logFilePath, LogRotator, readLogs, removeLogFiles, resolveLogConfig, type LogEntry, type ResolvedLogConfig } from './logs.js';
@@ -882,7 +882,7 @@ export class ContainerService {
   private startRotator(c: Container, run: Run): void {
     if (c.log.maxFile > 1 && c.log.maxSize > 0 && (c.log.Type === 'json-file' || c.log.Type === 'local')) {
       const file = logFilePath(this.dirs.dir(c.id), c.id, c.log.Type);
-      run.rotator = new LogRotator(file, c.log.maxFile);
+      run.rotator = new LogRotator(file, c.log.maxSize, c.log.maxFile, () => reopenLog(run.bundle));
       void run.rotator.start().catch((err) => this.log.warn('log rotation not started', { container: c.id, err: errorMessage(err) }));
     }
   }
