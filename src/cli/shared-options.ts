@@ -134,7 +134,8 @@ export async function readAllStdin(): Promise<Buffer> {
 /** One object an inspect command fetched: its Go view and the JSON the daemon sent. */
 export interface InspectedObject {
   value: unknown;
-  rawJSON: string;
+  /** The daemon's JSON, when docker keeps it (then printed as is, and templates fall back to it). */
+  rawJSON?: string;
 }
 
 /**

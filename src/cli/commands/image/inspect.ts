@@ -19,7 +19,8 @@ const HEALTHCHECK_SCHEMA: StructSchema = {
   ],
 };
 
-const emptyStructMap = { map: 'any' as const, typeName: 'map[string]struct {}' };
+const EMPTY_STRUCT: StructSchema = { name: 'struct {}', fields: [] };
+const emptyStructMap = { map: { struct: EMPTY_STRUCT }, typeName: 'map[string]struct {}' } as const;
 
 /** dockerspec.DockerOCIImageConfig (ocispec.ImageConfig plus docker's extensions). */
 const IMAGE_CONFIG_SCHEMA: StructSchema = {

@@ -40,7 +40,7 @@ export const IMAGE_HEADER = {
   CreatedAt: 'CREATED AT',
   Size: 'SIZE',
   Containers: 'CONTAINERS',
-  VirtualSize: 'VIRTUAL SIZE',
+  VirtualSize: 'SIZE',
   SharedSize: 'SHARED SIZE',
   UniqueSize: 'UNIQUE SIZE',
 };
@@ -168,7 +168,7 @@ export function imageRows(image: ImageSummary, opts: { trunc: boolean; digest: b
   }
   for (const [repo, digests] of repoDigests) {
     if (opts.digest) for (const digest of digests) rows.push(new ImageRow(image, opts.trunc, repo, '<none>', digest));
-    else rows.push(new ImageRow(image, opts.trunc, repo, '<none>', '<none>'));
+    else rows.push(new ImageRow(image, opts.trunc, repo, '<none>', ''));
   }
   if (rows.length === 0) rows.push(new ImageRow(image, opts.trunc, '<none>', '<none>', '<none>'));
   return rows;

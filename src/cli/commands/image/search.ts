@@ -15,7 +15,7 @@ interface SearchResult {
 }
 
 const SEARCH_TABLE = 'table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}';
-const SEARCH_HEADER = { Name: 'NAME', Description: 'DESCRIPTION', StarCount: 'STARS', IsOfficial: 'OFFICIAL', IsAutomated: 'AUTOMATED' };
+const SEARCH_HEADER = { Name: 'NAME', Description: 'DESCRIPTION', StarCount: 'STARS', IsOfficial: 'OFFICIAL' };
 
 class SearchRow {
   readonly #result: SearchResult;
@@ -38,14 +38,12 @@ class SearchRow {
   IsOfficial(): string {
     return this.#result.is_official ? '[OK]' : '';
   }
-  IsAutomated(): string {
-    return this.#result.is_automated ? '[OK]' : '';
-  }
+  /** formatter.MarshalJSON: IsOfficial is "true"/"false" in JSON. */
   MarshalJSON(): Record<string, string> {
-    return { Description: this.Description(), IsAutomated: this.IsAutomated(), IsOfficial: this.IsOfficial(), Name: this.Name(), StarCount: this.StarCount() };
+    return { Description: this.Description(), IsOfficial: String(this.#result.is_official), Name: this.Name(), StarCount: this.StarCount() };
   }
 }
-Object.defineProperty(SearchRow, 'name', { value: '*formatter.searchContext' });
+Object.defineProperty(SearchRow, 'name', { value: '*registry.searchContext' });
 
 export const searchCommand = defineCommand({
   name: 'search',

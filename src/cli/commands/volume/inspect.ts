@@ -1,5 +1,5 @@
-// berth volume inspect: GET /volumes/{name}; templates run against docker's
-// volume.Volume, then against the raw JSON.
+// berth volume inspect: GET /volumes/{name}, printed and templated as
+// docker's volume.Volume (docker keeps no raw JSON for volumes).
 import { defineCommand, minArgs } from '../../command.js';
 import { goStruct, stringMap, type StructSchema } from '../../gotypes.js';
 import { apiClient, daemonError } from '../../session.js';
@@ -46,8 +46,8 @@ export const volumeInspectCommand = defineCommand({
         const res = await client.stream('GET', `/volumes/${pathEscape(name)}`);
         const chunks: Buffer[] = [];
         for await (const chunk of res.body) chunks.push(chunk as Buffer);
-        const rawJSON = Buffer.concat(chunks).toString('utf8');
-        return { value: goStruct(VOLUME_SCHEMA, JSON.parse(rawJSON) as Record<string, unknown>), rawJSON };
+        // docker marshals its own volume.Volume (no raw JSON): struct order, map keys sorted
+        return { value: goStruct(VOLUME_SCHEMA, JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) };
       },
       (err) => daemonError(err).status,
     );

@@ -1,5 +1,5 @@
 // berth volume ls: GET /volumes, sorted by name (natural order), rendered as
-// docker's volume formatter does; the daemon's warnings go to stderr.
+// docker's volume formatter does (docker 28 does not print the daemon's warnings).
 import { defineCommand, noArgs } from '../../command.js';
 import { readCliConfig } from '../../client/contexts.js';
 import { apiClient, withDaemon } from '../../session.js';
@@ -123,7 +123,6 @@ export const volumeLsCommand = defineCommand({
       format = typeof configured === 'string' && configured !== '' && !ctx.flags.quiet ? configured : 'table';
     }
     ctx.stdout.write(renderVolumes(answer?.Volumes ?? [], { format, quiet: ctx.flags.quiet }));
-    for (const warning of answer?.Warnings ?? []) ctx.stderr.write(`${warning}\n`);
     return 0;
   },
 });
