@@ -63,6 +63,19 @@ interface Located {
   readOnly: boolean;
 }
 
+/**
+ * The container path with the symlinks of its directories resolved inside
+ * the container's root (the last component is kept as it is), so that a link
+ * leading into a mount point finds the mount.
+ */
+async function resolveContainerPath(rootfs: string, containerPath: string): Promise<string> {
+  const clean = path.posix.normalize(`/${containerPath}`);
+  if (clean === '/') return '/';
+  const parent = await resolveInRoot(rootfs, path.posix.dirname(clean));
+  const rel = path.relative(rootfs, parent);
+  return path.posix.join('/', rel.split(path.sep).join('/'), path.posix.basename(clean));
+}
+
 /** The container path as the daemon can reach it: rootfs or the bind/volume mounted there. */
 function locate(rec: ContainerRecord, rootfs: string, containerPath: string): Located {
   const clean = path.posix.normalize(`/${containerPath}`);
@@ -138,7 +151,7 @@ export class ContainerFiles {
   }
 
   private async statAt(rec: ContainerRecord, rootfs: string, containerPath: string): Promise<PathStat> {
-    const loc = locate(rec, rootfs, containerPath);
+    const loc = locate(rec, rootfs, await resolveContainerPath(rootfs, containerPath));
     const host = await hostPathOf(loc, false);
     let st;
     try {
@@ -168,7 +181,7 @@ export class ContainerFiles {
     try {
       const rec = m.rec;
       const stat = await this.statAt(rec, m.rootfs, containerPath);
-      const loc = locate(rec, m.rootfs, containerPath);
+      const loc = locate(rec, m.rootfs, await resolveContainerPath(m.rootfs, containerPath));
       const source = await hostPathOf(loc, true);
       const st = await fs.lstat(source);
       const cleanBase = path.posix.basename(path.posix.normalize(`/${containerPath}`));
@@ -206,7 +219,7 @@ export class ContainerFiles {
   /** PUT /containers/{id}/archive: extract a tar into a directory of the container. */
   async put(idOrName: string, containerPath: string, body: AsyncIterable<Uint8Array>, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }): Promise<void> {
     await this.withRootfs(idOrName, async (rec, rootfs) => {
-      const loc = locate(rec, rootfs, containerPath);
+      const loc = locate(rec, rootfs, await resolveContainerPath(rootfs, containerPath));
       if (loc.readOnly) throw forbidden('container rootfs is marked read-only');
       const dest = await hostPathOf(loc, true);
       const st = await fs.stat(dest).catch(() => undefined);
