@@ -785,7 +785,11 @@ export class ContainerService {
         namespacePaths[kind] = `/proc/${other.run.created.pid}/ns/${kind}`;
       }
     }
-    const [rootfs] = await Promise.all([rootfsPromise, netPromise]);
+    // Wait for both even when one fails: the cleanup must see what the other took.
+    const [rootfsResult, netResult] = await Promise.allSettled([rootfsPromise, netPromise]);
+    if (rootfsResult.status === 'rejected') throw rootfsResult.reason;
+    if (netResult.status === 'rejected') throw netResult.reason;
+    const rootfs = rootfsResult.value;
     trace(rec.ID, 'rootfs+net');
 
     // Log.
@@ -805,8 +809,8 @@ export class ContainerService {
       etcFiles = await this.writeEtcFiles(c, prepared);
     }
 
-    const [mounts] = await Promise.all([this.deps.mounts.activate(rec.ID, rec.MountPoints), ensureWorkingDir(rootfs, rec.Config.WorkingDir ?? '')]);
     run.mountsActive = true;
+    const [mounts] = await Promise.all([this.deps.mounts.activate(rec.ID, rec.MountPoints), ensureWorkingDir(rootfs, rec.Config.WorkingDir ?? '')]);
 
     const wantInit = hc.Init ?? s.init ?? false;
     const initPath = wantInit ? (s.initPath ?? firstExisting(['/usr/bin/tini-static', '/usr/bin/tini', '/usr/bin/docker-init', '/usr/local/bin/docker-init'])) : undefined;
