@@ -143,6 +143,8 @@ export const loginCommand = defineCommand({
     }
 
     const auth = await promptForCredentials(ctx, user, password, stored.username ?? '', key);
+    // docker warns about plain-text storage only when what it stores changes
+    const before = await config.getCredentials(key).catch(() => ({}) as AuthConfig);
     let response: LoginResponse;
     try {
       response = (await client.json<LoginResponse>('POST', '/auth', { body: auth })) ?? {};
@@ -150,7 +152,8 @@ export const loginCommand = defineCommand({
       throw daemonError(err);
     }
     await store(auth, response);
-    if (!config.helperFor(key)) {
+    const unchanged = before.username === auth.username && before.password === auth.password && !response.IdentityToken;
+    if (!config.helperFor(key) && !unchanged) {
       ctx.stderr.write(
         `\nWARNING! Your credentials are stored unencrypted in '${config.filename}'.\n` +
           'Configure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n',
