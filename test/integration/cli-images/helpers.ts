@@ -16,7 +16,8 @@ export async function freshDaemon(): Promise<TestDaemon> {
 export function asBerth(text: string): string {
   return text
     .replace(/\bdocker (?=\[OPTIONS\]|image|images|network|volume|system|context|version|info|events|pull|push|login|logout|search|history|import|load|save|tag|rmi|COMMAND)/g, 'berth ')
-    .replace(/'docker /g, "'berth ");
+    .replace(/'docker /g, "'berth ")
+    .replace(/^docker: /gm, 'berth: ');
 }
 
 /** IDs and times out of the way: full and short hex IDs, "N units ago", RFC 3339 and Go times. */

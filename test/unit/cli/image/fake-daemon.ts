@@ -123,5 +123,6 @@ export async function runCliOnTty(which: 'docker' | 'berth', host: string, args:
 
 /** docker's output with the binary's name as berth prints it. */
 export function asBerth(text: string): string {
-  return text.replace(/\bdocker (?=\[OPTIONS\]|image|images|network|volume|system|context|version|info|events|pull|push|login|logout|search|history|import|load|save|tag|rmi|COMMAND)/g, 'berth ').replace(/'docker /g, "'berth ");
+  return text.replace(/\bdocker (?=\[OPTIONS\]|image|images|network|volume|system|context|version|info|events|pull|push|login|logout|search|history|import|load|save|tag|rmi|COMMAND)/g, 'berth ').replace(/'docker /g, "'berth ")
+    .replace(/^docker: /gm, 'berth: ');
 }
