@@ -47,6 +47,7 @@ import { emptyNetworkRecord, endpointSettings, stoppedNetworkRecord, type Networ
 import { OciRuntime, type RuntimeDescriptor } from './oci-runtime.js';
 import type { ImageProvider, RwLayerStore } from './ports.js';
 import { ContainerDirs, NameIndex } from './store.js';
+import { RwLayerPool } from './rw-pool.js';
 import { deferred, generateId, KeyedLock, processStartTime, sameProcess, shortId, type Deferred } from './util.js';
 
 export interface RuntimeSettings {
@@ -136,6 +137,8 @@ class Run {
   rotator: LogRotator | undefined;
   cleanup: Promise<void> | undefined;
   stopRequested = false;
+  /** Created by the runtime ahead of the start request (see prestart()); discarded when not started in time. */
+  idleTimer: NodeJS.Timeout | undefined;
   constructor(
     readonly bundle: string,
     readonly runtime: OciRuntime,
@@ -173,16 +176,25 @@ class Container {
 // BERTH_TRACE=1 logs where the time of a container's life goes (create → start → exit → removal).
 const TRACE = process.env.BERTH_TRACE === '1';
 const traceMarks = new Map<string, Array<[string, number]>>();
-function trace(id: string, label: string): void {
+function trace(id: string, label: string, at = performance.now()): void {
   if (!TRACE) return;
   let marks = traceMarks.get(id);
   if (!marks) traceMarks.set(id, (marks = []));
-  marks.push([label, performance.now()]);
+  marks.push([label, at]);
   if (label === 'removed' || label === 'exit-resolved') {
     const t0 = marks[0]![1];
     process.stderr.write(`trace ${id.slice(0, 12)} ${marks.map(([l, t]) => `${l}=${(t - t0).toFixed(1)}`).join(' ')}\n`);
     if (label === 'removed') traceMarks.delete(id);
   }
+}
+
+/** How long a container created by the runtime ahead of its start may wait for it. */
+const PRESTART_IDLE_MS = 30_000;
+
+/** Pre-creation needs nothing that can change before the start: no namespace of another container. */
+function prestartable(hc: HostConfig): boolean {
+  if (process.env.BERTH_NO_PRESTART === '1') return false;
+  return !netMode.isContainer(hc.NetworkMode) && !hc.IpcMode?.startsWith('container:') && !hc.PidMode?.startsWith('container:');
 }
 
 const EXIT_CMD_NOT_FOUND = 127;
@@ -221,11 +233,18 @@ export class ContainerService {
   private readonly background = new Set<Promise<unknown>>();
   private shuttingDown = false;
   private hostResolv: { text: string; at: number } | undefined;
+  private readonly rwPool: RwLayerPool;
 
   constructor(private readonly deps: ContainerServiceDeps) {
     const s = deps.settings();
     this.dirs = new ContainerDirs(path.join(s.dataRoot, 'containers'));
     this.exits = new ExitWatcher(path.join(s.execRoot, 'exits'), deps.logger);
+    this.rwPool = new RwLayerPool(deps.layers, deps.logger);
+    // An image removed: its spare layers would keep its layers on disk.
+    const bus = deps.events as Partial<{ subscribe(l: (ev: { Type: string; Action: string }) => void): unknown }>;
+    bus.subscribe?.((ev) => {
+      if (ev.Type === 'image' && ev.Action === 'delete') void this.rwPool.dropAll();
+    });
   }
 
   private get settings(): RuntimeSettings {
@@ -328,12 +347,40 @@ export class ContainerService {
         this.log.error('failed to restore container', { container: rec.ID, err: errorMessage(err) });
       }
     }
+    await this.sweepRuntimeLeftovers();
     await this.deps.mounts.restore?.(this.containers.all().map((c) => ({ id: c.id, points: c.rec.MountPoints, running: c.rec.State.Running })));
     // dockerd starts `always` and `unless-stopped` containers that are down when it comes up.
     for (const c of toStart) {
       this.track(
         this.start(c.id).catch((err) => this.log.warn('failed to start container at daemon start', { container: c.id, err: errorMessage(err) })),
       );
+    }
+  }
+
+  /**
+   * Runtime containers and bundles no run owns: a container the runtime
+   * created ahead of its start (not recorded on disk) when the daemon died.
+   */
+  private async sweepRuntimeLeftovers(): Promise<void> {
+    const owned = new Set(this.containers.all().filter((c) => c.run).map((c) => c.id));
+    const roots = new Map<string, OciRuntime>();
+    for (const name of this.knownRuntimes()) {
+      try {
+        const rt = this.runtimeFor(name);
+        roots.set(rt.desc.root, rt);
+      } catch {
+        // a runtime whose binary is gone
+      }
+    }
+    for (const [root, rt] of roots) {
+      for (const id of await fs.readdir(root).catch(() => [] as string[])) {
+        if (owned.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
+        this.log.info('removing a runtime container no run owns', { container: id });
+        await rt.delete(id, true).catch(() => undefined);
+      }
+    }
+    for (const id of await fs.readdir(path.join(this.settings.execRoot, 'containers')).catch(() => [] as string[])) {
+      if (!owned.has(id)) await fs.rm(this.bundleDir(id), { recursive: true, force: true });
     }
   }
 
@@ -425,8 +472,10 @@ export class ContainerService {
     for (const c of this.containers.all()) {
       void c.run?.rotator?.stop();
       if (c.restartTimer) clearTimeout(c.restartTimer);
+      if (c.run && !c.run.started) this.track(this.discardPrestarted(c));
     }
     await Promise.allSettled([...this.background]);
+    await this.rwPool.close();
   }
 
   // ---------------------------------------------------------------- lookup
@@ -485,6 +534,7 @@ export class ContainerService {
   // ---------------------------------------------------------------- create
 
   async create(body: ContainerCreateRequest, opts: { name?: string; platform?: string }): Promise<CreateResult> {
+    const entered = performance.now();
     const s = this.settings;
     const userConfig: ContainerConfig = { ...body };
     delete (userConfig as { HostConfig?: unknown }).HostConfig;
@@ -511,7 +561,10 @@ export class ContainerService {
     const config = mergeImageConfig(userConfig, image.config.config);
     const { path: cmdPath, args } = entrypointAndArgs(config);
 
-    const id = generateId();
+    const chain = image.chainId || '';
+    const spare = this.rwPool.take(chain);
+    const id = spare ?? generateId();
+    trace(id, 'create-entry', entered);
     trace(id, 'create-begin');
     const name = await this.reserveName(opts.name, id);
     const mode = hc.NetworkMode ?? 'default';
@@ -538,9 +591,9 @@ export class ContainerService {
     let created = false;
     try {
       await fs.mkdir(dir, { mode: 0o710 });
-      await this.deps.layers.createRW(id, image.chainId || null);
-      trace(id, 'rw-created');
       created = true;
+      if (!spare) await this.deps.layers.createRW(id, chain || null);
+      trace(id, 'rw-created');
       const inherited = await this.volumesFrom(hc.VolumesFrom ?? []);
       const mountPoints = await this.deps.mounts.prepare({
         containerId: id,
@@ -582,6 +635,8 @@ export class ContainerService {
       this.containers.add(c);
       this.emit(rec, 'create');
       trace(id, 'created');
+      // `docker run` sends attach, wait and start next: have the runtime create the container meanwhile.
+      if (!this.shuttingDown && prestartable(hc)) this.track(this.prestart(c));
       return { Id: id, Warnings: warnings };
     } catch (err) {
       this.containers.delete(id);
@@ -664,6 +719,7 @@ export class ContainerService {
         const c = this.containers.find(id);
         if (!c) return;
         await this.lock.run(c.id, async () => {
+          if (c.run && !c.run.started) await this.discardPrestarted(c, true);
           c.rec.EndpointsConfig = { ...change.endpoints };
           if (change.settings) c.rec.NetworkSettings = change.settings;
           else {
@@ -701,26 +757,32 @@ export class ContainerService {
 
   private async startLocked(c: Container): Promise<void> {
     const rec = c.rec;
-    await c.lastCleanup;
-    const runtime = this.runtimeFor(rec.HostConfig.Runtime);
-    const bundle = this.bundleDir(rec.ID);
-    const run = new Run(bundle, runtime);
-    c.run = run;
+    let run = c.run;
+    const prestarted = !!run && !run.started && !!run.created && !run.cleanup;
+    if (prestarted) {
+      clearTimeout(run!.idleTimer);
+    } else {
+      await c.lastCleanup;
+      run = new Run(this.bundleDir(rec.ID), this.runtimeFor(rec.HostConfig.Runtime));
+      c.run = run;
+    }
+    const runtime = run!.runtime;
     try {
       trace(rec.ID, 'start-begin');
-      await this.prepareRun(c, run);
+      if (!prestarted) await this.prepareRun(c, run!);
       trace(rec.ID, 'conmon-created');
       // Attaches made before start see the first byte of output.
       const socket = attachSocketPath(this.socketDir, rec.ID);
       await Promise.all([...c.pendingAttach].map((p) => p.connect(socket).catch(() => undefined)));
       c.pendingAttach.clear();
-      this.exits.watch(rec.ID, (code) => void this.onExit(c, run, code));
+      const thisRun = run!;
+      this.exits.watch(rec.ID, (code) => void this.onExit(c, thisRun, code));
       trace(rec.ID, 'attached');
-      await runtime.start(rec.ID, run.created!.pid);
+      await runtime.start(rec.ID, run!.created!.pid);
       trace(rec.ID, 'runtime-started');
-      run.started = true;
+      run!.started = true;
     } catch (err) {
-      await this.failStart(c, run, err);
+      await this.failStart(c, run!, err);
       return;
     }
     const st = rec.State;
@@ -729,7 +791,7 @@ export class ContainerService {
     st.Restarting = false;
     st.OOMKilled = false;
     st.Dead = false;
-    st.Pid = run.created!.pid;
+    st.Pid = run!.created!.pid;
     st.ExitCode = 0;
     st.Error = '';
     st.StartedAt = formatRfc3339Nano(nowNano());
@@ -739,6 +801,53 @@ export class ContainerService {
     await this.dirs.save(rec);
     this.emit(rec, 'start');
     trace(rec.ID, 'started');
+  }
+
+  /**
+   * Have the runtime create the container right after `create`, before the
+   * start request arrives (docker run sends attach and wait first): start then
+   * only lets the process run. A pre-created container nobody starts within a
+   * while is discarded; so is one whose settings change before its start.
+   */
+  private async prestart(c: Container): Promise<void> {
+    await this.lock.run(c.id, async () => {
+      trace(c.id, 'prestart');
+      if (c.run || c.rec.State.Running || c.rec.State.RemovalInProgress || !this.containers.find(c.id) || this.shuttingDown) return;
+      const run = new Run(this.bundleDir(c.id), this.runtimeFor(c.rec.HostConfig.Runtime));
+      c.run = run;
+      try {
+        await this.prepareRun(c, run);
+      } catch (err) {
+        trace(c.id, `prestart-failed ${errorMessage(err)}`);
+        // The start will try again and report the error.
+        if (run.created) await run.runtime.delete(c.id, true).catch(() => undefined);
+        await this.cleanupRun(c, run).catch(() => undefined);
+        if (c.run === run) c.run = undefined;
+        delete c.rec.Monitor;
+        return;
+      }
+      run.idleTimer = setTimeout(() => void this.discardPrestarted(c), PRESTART_IDLE_MS);
+      run.idleTimer.unref();
+    });
+  }
+
+  /** Drop a pre-created, not started run (timeout, update, network change, removal). */
+  private async discardPrestarted(c: Container, locked = false): Promise<void> {
+    const work = async (): Promise<void> => {
+      const run = c.run;
+      if (!run || run.started || run.cleanup) return;
+      clearTimeout(run.idleTimer);
+      c.run = undefined;
+      delete c.rec.Monitor;
+      for (const p of c.pendingAttach) p.abort();
+      c.pendingAttach.clear();
+      // cleanupRun kills the created init (runtime delete --force) before anything else.
+      const cleanup = this.cleanupRun(c, run);
+      c.lastCleanup = cleanup.catch(() => undefined);
+      await cleanup.catch(() => undefined);
+    };
+    if (locked) await work();
+    else await this.lock.run(c.id, work);
   }
 
   private async prepareRun(c: Container, run: Run): Promise<void> {
@@ -1064,7 +1173,8 @@ export class ContainerService {
       this.exits.unwatch(id);
       await run.rotator?.stop();
       const steps: Array<Promise<unknown>> = [];
-      if (run.created) steps.push(run.runtime.delete(id).catch((err) => this.log.warn('runtime delete failed', { container: id, err: errorMessage(err) })));
+      // A run created but never started still has its init waiting: delete --force kills it.
+      if (run.created) steps.push(run.runtime.delete(id, !run.started).catch((err) => this.log.warn('runtime delete failed', { container: id, err: errorMessage(err) })));
       if (run.netAttacher) {
         const settings = c.rec.NetworkSettings;
         steps.push(run.netAttacher.release(id, settings).catch((err) => this.log.warn('network release failed', { container: id, err: errorMessage(err) })));
@@ -1283,6 +1393,7 @@ export class ContainerService {
     if (rec.State.Running && !rec.State.Restarting) throw conflict(`cannot remove container "${c.name}": container is running: stop the container before removing or force remove`);
     c.restartCanceled = true;
     if (c.restartTimer) clearTimeout(c.restartTimer);
+    if (c.run && !c.run.started) void this.discardPrestarted(c, true);
     rec.State.RemovalInProgress = true;
     rec.State.Running = false;
     rec.State.Restarting = false;
@@ -1374,6 +1485,8 @@ export class ContainerService {
           throw systemError(`Cannot update container ${c.id}: ${errorMessage(err)}`);
         });
       }
+      // A container the runtime created ahead of its start has the old settings baked in.
+      if (c.run && !c.run.started) await this.discardPrestarted(c, true);
       c.rec.HostConfig = { ...validated.hostConfig };
       if (c.rec.HostConfig.Memory && c.rec.HostConfig.Memory > 0 && !c.rec.HostConfig.MemorySwap) c.rec.HostConfig.MemorySwap = c.rec.HostConfig.Memory * 2;
       await this.dirs.save(c.rec);
