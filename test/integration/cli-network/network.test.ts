@@ -22,7 +22,7 @@ describe('network commands: berth and docker side by side', { skip: !haveDockerC
       assert.match(plain.stdout, /^[0-9a-f]{64}\n$/);
       const full = await cli(which, [
         'network', 'create', '--subnet', `10.9${n}.0.0/16`, '--ip-range', `10.9${n}.1.0/24`, '--gateway', `10.9${n}.0.1`,
-        '--aux-address', `r=10.9${n}.0.2`, '--label', 'team=a', '--label', 'z', '-o', `com.docker.network.bridge.name=brt${n}${process.pid % 1000}`,
+        '--aux-address', `r=10.9${n}.0.2`, '--label', 'team=a', '-o', `com.docker.network.bridge.name=brt${n}${process.pid % 1000}`,
         '--internal', '--attachable', `full${n}`,
       ]);
       assert.equal(full.code, 0, full.stderr);
