@@ -55,6 +55,15 @@ export class ExitWatcher {
     }
   }
 
+  /** When conmon wrote `id`'s exit file: the moment the process ended, for exits while berthd was away. */
+  async writtenAt(id: string): Promise<number | undefined> {
+    try {
+      return (await fs.stat(path.join(this.dir, id))).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Forget an exit file (before a new run of the same container). */
   async clear(id: string): Promise<void> {
     await fs.rm(path.join(this.dir, id), { force: true });

@@ -527,7 +527,9 @@ export class ContainerService {
   }
 
   emit(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    const attributes: Record<string, string> = { ...(c.Config.Labels ?? {}), image: c.Config.Image ?? '', name: c.Name.replace(/^\//, ''), ...extra };
+    const all: Record<string, string> = { ...(c.Config.Labels ?? {}), image: c.Config.Image ?? '', name: c.Name.replace(/^\//, ''), ...extra };
+    // Go encodes maps with sorted keys.
+    const attributes = Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     this.deps.events.publish({ Type: 'container', Action: action, Actor: { ID: c.ID, Attributes: attributes } });
   }
 
@@ -1087,12 +1089,14 @@ export class ContainerService {
     trace(c.id, 'exit-file');
     if (c.run !== run) return;
     const oom = existsSync(path.join(run.bundle, 'oom'));
+    // An exit while berthd was away happened when conmon wrote the file, not now.
+    const writtenMs = opts.restoring ? await this.exits.writtenAt(c.id) : undefined;
     await this.lock.run(c.id, async () => {
       if (c.run !== run) return;
       void run.rotator?.stop();
       const rec = c.rec;
       const st = rec.State;
-      const finished = nowNano();
+      const finished = writtenMs !== undefined ? BigInt(Math.trunc(writtenMs * 1e6)) : nowNano();
       const startedNs = nanoOf(st.StartedAt);
       st.Running = false;
       st.Paused = false;
