@@ -47,6 +47,7 @@ import { emptyNetworkRecord, endpointSettings, stoppedNetworkRecord, type Networ
 import { OciRuntime, type RuntimeDescriptor } from './oci-runtime.js';
 import type { ImageProvider, RwLayerStore } from './ports.js';
 import { ContainerDirs, NameIndex } from './store.js';
+import { HealthMonitor, probeCommand } from './health.js';
 import { RwLayerPool } from './rw-pool.js';
 import { deferred, generateId, KeyedLock, processStartTime, sameProcess, shortId, type Deferred } from './util.js';
 
@@ -139,6 +140,7 @@ class Run {
   stopRequested = false;
   /** Created by the runtime ahead of the start request (see prestart()); discarded when not started in time. */
   idleTimer: NodeJS.Timeout | undefined;
+  health: HealthMonitor | undefined;
   constructor(
     readonly bundle: string,
     readonly runtime: OciRuntime,
@@ -434,6 +436,7 @@ export class ContainerService {
         }
       }
       this.startRotator(c, run);
+      this.startHealth(c, run, true);
       this.exits.watch(rec.ID, (exitCode) => void this.onExit(c, run, exitCode));
       const st = await runtime.state(rec.ID).catch(() => undefined);
       if (st) rec.State.Paused = st.status === 'paused';
@@ -800,6 +803,7 @@ export class ContainerService {
     rec.HasBeenStartedBefore = true;
     rec.HasBeenManuallyStopped = false;
     c.restartCanceled = false;
+    this.startHealth(c, run!);
     await this.dirs.save(rec);
     this.emit(rec, 'start');
     trace(rec.ID, 'started');
@@ -994,6 +998,36 @@ export class ContainerService {
     this.startRotator(c, run);
   }
 
+  /** Health probes of a running container (HEALTHCHECK, --health-cmd). */
+  private startHealth(c: Container, run: Run, resume = false): void {
+    const hc = c.rec.Config.Healthcheck;
+    const cmd = probeCommand(hc?.Test, c.rec.Config.Shell);
+    if (!hc || !cmd) {
+      delete c.rec.State.Health;
+      return;
+    }
+    const startedAtMs = Number(nanoOf(c.rec.State.StartedAt) / 1_000_000n) || Date.now();
+    let processSpec: Promise<OciSpec['process']> | undefined;
+    const monitor = new HealthMonitor(hc, cmd, {
+      id: c.id,
+      runtime: run.runtime,
+      // Probes start from the container's own process settings.
+      process: () => (processSpec ??= fs.readFile(path.join(run.bundle, 'config.json'), 'utf8').then((t) => (JSON.parse(t) as OciSpec).process)),
+      dir: run.bundle,
+      startedAtMs,
+      onResult: (state, changed) => {
+        if (c.run !== run) return;
+        c.rec.State.Health = state;
+        void this.dirs.save(c.rec).catch(() => undefined);
+        if (changed) this.emit(c.rec, `health_status: ${state.Status}`);
+      },
+    });
+    if (resume && c.rec.State.Health) Object.assign(monitor.state, c.rec.State.Health);
+    c.rec.State.Health = monitor.state;
+    run.health = monitor;
+    monitor.start();
+  }
+
   private startRotator(c: Container, run: Run): void {
     if (c.log.maxFile > 1 && c.log.maxSize > 0 && (c.log.Type === 'json-file' || c.log.Type === 'local')) {
       const file = logFilePath(this.dirs.dir(c.id), c.id, c.log.Type);
@@ -1094,6 +1128,7 @@ export class ContainerService {
     await this.lock.run(c.id, async () => {
       if (c.run !== run) return;
       void run.rotator?.stop();
+      run.health?.stop();
       const rec = c.rec;
       const st = rec.State;
       const finished = writtenMs !== undefined ? BigInt(Math.trunc(writtenMs * 1e6)) : nowNano();
@@ -1175,6 +1210,7 @@ export class ContainerService {
     run.cleanup = (async () => {
       const id = c.id;
       this.exits.unwatch(id);
+      run.health?.stop();
       await run.rotator?.stop();
       const steps: Array<Promise<unknown>> = [];
       // A run created but never started still has its init waiting: delete --force kills it.

@@ -16,7 +16,7 @@ describe('restart policies, OOM, security and files through the docker CLI', { s
   let d: TestDaemon;
   let work: string;
   before(async () => {
-    d = await daemonWithBusybox();
+    d = await daemonWithBusybox({ args: ['--add-runtime', 'alt=/usr/sbin/runc'] });
     work = mkdtempSync(path.join(os.tmpdir(), 'berth-files-'));
   });
   after(async () => {
@@ -187,5 +187,33 @@ describe('restart policies, OOM, security and files through the docker CLI', { s
     const mem = (stats.json as { memory_stats: { limit: number } }).memory_stats;
     assert.equal(mem.limit, 32 * 1024 * 1024);
     await d.docker(['rm', '-f', 'upd']);
+  });
+
+  it('runs health checks: starting, healthy, unhealthy after the retries, with events', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await d.docker(['run', '-d', '--name', 'probed', '--health-cmd', 'test -e /tmp/ok', '--health-interval', '300ms', '--health-retries', '2', 'busybox', 'sh', '-c', 'sleep 1; touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 60']);
+    assert.equal(((await inspect(d, 'probed')).State as unknown as { Health: { Status: string } }).Health.Status, 'starting');
+    await waitFor('healthy', async () => (await d.docker(['ps', '--filter', 'health=healthy', '--format', '{{.Names}}'])).stdout.includes('probed'));
+    await waitFor('unhealthy', async () => ((await inspect(d, 'probed')).State as unknown as { Health: { Status: string } }).Health.Status === 'unhealthy');
+    const health = ((await inspect(d, 'probed')).State as unknown as { Health: { FailingStreak: number; Log: Array<{ ExitCode: number }> } }).Health;
+    assert.ok(health.FailingStreak >= 2);
+    assert.ok(health.Log.length <= 5);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const ev = await d.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'event=health_status', '--format', '{{.Action}}']);
+    assert.match(ev.stdout, /health_status: healthy\n/);
+    assert.match(ev.stdout, /health_status: unhealthy\n/);
+    await d.docker(['rm', '-f', 'probed']);
+  });
+
+  it('runs a container with a runtime added with --add-runtime', async () => {
+    const r = await d.docker(['run', '--rm', '--runtime', 'alt', 'busybox', 'echo', 'alt']);
+    assert.equal(r.stdout, 'alt\n');
+    const bad = await d.docker(['run', '--rm', '--runtime', 'nosuch', 'busybox', 'true']);
+    assert.match(bad.stderr, /unknown or invalid runtime name: nosuch/);
+  });
+
+  it('runs --init as PID 1 (tini at /sbin/docker-init)', async () => {
+    const r = await d.docker(['run', '--rm', '--init', 'busybox', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "']);
+    assert.match(r.stdout, /^\/sbin\/docker-init -- sh -c/);
   });
 });
