@@ -163,6 +163,8 @@ class Container {
   restartTimer: NodeJS.Timeout | undefined;
   /** The last cleanup of a run; a new run waits for it. */
   lastCleanup: Promise<void> = Promise.resolve();
+  /** The writable layer came mounted from the pool: the first run takes that reference over. */
+  premounted = false;
   constructor(
     public rec: ContainerRecord,
     public log: ResolvedLogConfig,
@@ -637,6 +639,7 @@ export class ContainerService {
       };
       await this.dirs.save(rec);
       const c = new Container(rec, logCfg);
+      c.premounted = !!spare;
       this.containers.add(c);
       this.emit(rec, 'create');
       trace(id, 'created');
@@ -865,9 +868,13 @@ export class ContainerService {
     await this.exits.clear(rec.ID);
     await fs.rm(path.join(this.socketDir, rec.ID), { force: true });
 
-    const rootfsPromise = this.deps.layers.mountRW(rec.ID).then((p) => {
+    const premounted = c.premounted;
+    c.premounted = false;
+    const rootfsPromise = this.deps.layers.mountRW(rec.ID).then(async (p) => {
       run.rootfs = p;
       run.rootfsMounted = true;
+      // The pool's reference is this run's from now on: drop the extra one just taken.
+      if (premounted) await this.deps.layers.unmountRW(rec.ID);
       return p;
     });
 
