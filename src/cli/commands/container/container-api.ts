@@ -118,23 +118,6 @@ export function waitContainer(client: ApiClient, id: string, condition?: 'not-ru
   return { result, registered };
 }
 
-/** Waits for `p` at most `ms` milliseconds. */
-export function within(p: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    p.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    );
-  });
-}
-
 /**
  * docker's pattern for `stop a b c`: the operations run concurrently, each
  * name is printed (in argument order) when it worked, and the errors are

@@ -73,6 +73,11 @@ export const cpCommand = defineCommand({
     if (src.container === '' && dst.container === '') throw new StatusError('must specify at least one container source', 1);
     const archive = await import('./cp-archive.js');
     const client = apiClient(ctx);
+    // A HEAD answer has no body to tell a too-new API version from a missing path, and a
+    // streamed upload cannot be retried: settle the version first, as docker's ping does.
+    await client.negotiate().catch((err: unknown) => {
+      throw daemonError(err);
+    });
     const fail = (err: unknown): StatusError => (err instanceof ApiError ? daemonError(err) : new StatusError((err as Error).message, 1));
 
     const statPath = async (container: string, p: string): Promise<PathStat | undefined> => {

@@ -165,6 +165,7 @@ export const createOnlyFlags = defineFlags({
   help: { type: 'bool', usage: 'Print usage' },
   platform: { type: 'string', usage: 'Set platform if server is multi-platform capable' },
   'disable-content-trust': { type: 'bool', default: true, usage: 'Skip image verification' },
+  'use-api-socket': { type: 'bool', usage: 'Bind mount Docker API socket and required auth' },
 });
 
 /** Flags of `run` not stored in the container's configuration (run.go). */
@@ -178,6 +179,7 @@ export const runOnlyFlags = defineFlags({
   help: { type: 'bool', usage: 'Print usage' },
   platform: { type: 'string', usage: 'Set platform if server is multi-platform capable' },
   'disable-content-trust': { type: 'bool', default: true, usage: 'Skip image verification' },
+  'use-api-socket': { type: 'bool', usage: 'Bind mount Docker API socket and required auth' },
 });
 
 export const createFlags = defineFlags({ ...containerFlags, ...createOnlyFlags });

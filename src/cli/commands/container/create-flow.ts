@@ -67,7 +67,7 @@ export interface PreparedCreate {
 export function prepareCreate(
   ctx: CommandContext<FlagSpecs>,
   command: 'run' | 'create',
-  values: FlagValues<ContainerFlagSpecs> & { pull: string },
+  values: FlagValues<ContainerFlagSpecs> & { pull: string; 'use-api-socket': boolean },
   host: string,
 ): PreparedCreate {
   const windowsOnly = windowsOnlyFlagErrors(ctx.changed);
@@ -78,6 +78,13 @@ export function prepareCreate(
     throw new StatusError('', 125);
   }
   const env = ctx.io.env;
+  let apiSocket: string | undefined;
+  if (values['use-api-socket']) {
+    if (!host.startsWith('unix://')) {
+      throw new StatusError(`flag --use-api-socket can only be used with unix sockets: docker endpoint ${host} incompatible`, 1);
+    }
+    apiSocket = host.slice('unix://'.length);
+  }
   try {
     const body = parseContainerOptions({
       values,
@@ -86,6 +93,7 @@ export function prepareCreate(
       args: ctx.args.slice(1),
       lookupEnv: (name) => env[name],
       proxyEnv: proxyEnvironment(ctx.global.config, host),
+      apiSocket,
     });
     return { body };
   } catch (err) {

@@ -179,6 +179,8 @@ export interface ParseInput {
   /** Environment additions from config.json's proxies (docker's ParseProxyConfig), applied to -e. */
   readonly proxyEnv?: ReadonlyMap<string, string>;
   readonly cwd?: string;
+  /** --use-api-socket: the daemon's socket, bind-mounted at /var/run/docker.sock. */
+  readonly apiSocket?: string;
   readonly readFile?: (file: string) => Buffer;
 }
 
@@ -636,7 +638,11 @@ export function parseContainerOptions(input: ParseInput): ContainerCreateBody {
       if (v.sysctl.size > 0) withOptional.Sysctls = sortedRecord(Object.fromEntries(v.sysctl));
       if (v.runtime !== '') withOptional.Runtime = v.runtime;
     }
-    if (key === 'MaskedPaths' && v.mount.length > 0) withOptional.Mounts = v.mount.map((m) => parseMountSpec(m, cwd));
+    if (key === 'MaskedPaths') {
+      const mounts: MountBody[] = v.mount.map((m) => parseMountSpec(m, cwd));
+      if (input.apiSocket !== undefined) mounts.push({ Type: 'bind', Source: input.apiSocket, Target: '/var/run/docker.sock', BindOptions: {} });
+      if (mounts.length > 0) withOptional.Mounts = mounts;
+    }
     withOptional[key] = value;
   }
   if (changed.has('init')) withOptional.Init = v.init;

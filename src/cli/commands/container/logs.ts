@@ -8,39 +8,120 @@ import { apiClient, withDaemon } from '../../session.js';
 import { byteWriter, drained, StdcopyDemuxer } from '../../streams.js';
 import { containerPath, inspectContainer } from './container-api.js';
 
-interface Layout {
-  /** Go's layout string, for error messages. */
-  readonly text: string;
-  readonly pattern: RegExp;
-  readonly zoned: boolean;
-}
+const RFC3339_NANO_LOCAL = '2006-01-02T15:04:05.999999999';
+const RFC3339_NANO = '2006-01-02T15:04:05.999999999Z07:00';
+const RFC3339_LOCAL = '2006-01-02T15:04:05';
+const RFC3339 = '2006-01-02T15:04:05Z07:00';
 
-const DIGITS = '(\\d{4})-(\\d{2})-(\\d{2})';
-const ZONE = '(Z|[+-]\\d{2}:\\d{2})';
-
-const LAYOUTS: Readonly<Record<string, Layout>> = {
-  rfc3339NanoLocal: { text: '2006-01-02T15:04:05.999999999', pattern: new RegExp(`^${DIGITS}T(\\d{2}):(\\d{2}):(\\d{2})(?:\\.(\\d+))?$`), zoned: false },
-  rfc3339Nano: { text: '2006-01-02T15:04:05.999999999Z07:00', pattern: new RegExp(`^${DIGITS}T(\\d{2}):(\\d{2}):(\\d{2})(?:\\.(\\d+))?${ZONE}$`), zoned: true },
-  rfc3339Local: { text: '2006-01-02T15:04:05', pattern: new RegExp(`^${DIGITS}T(\\d{2}):(\\d{2}):(\\d{2})()$`), zoned: false },
-  rfc3339: { text: '2006-01-02T15:04:05Z07:00', pattern: new RegExp(`^${DIGITS}T(\\d{2}):(\\d{2}):(\\d{2})(?:\\.(\\d+))?${ZONE}$`), zoned: true },
-  hourLocal: { text: '2006-01-02T15', pattern: new RegExp(`^${DIGITS}T(\\d{2})()()()$`), zoned: false },
-  minuteLocal: { text: '2006-01-02T15:04', pattern: new RegExp(`^${DIGITS}T(\\d{2}):(\\d{2})()()$`), zoned: false },
-  hourZoned: { text: '2006-01-02T15Z07:00', pattern: new RegExp(`^${DIGITS}T(\\d{2})()()()${ZONE}$`), zoned: true },
-  minuteZoned: { text: '2006-01-02T15:04Z07:00', pattern: new RegExp(`^${DIGITS}T(\\d{2}):(\\d{2})()()${ZONE}$`), zoned: true },
-  dateLocal: { text: '2006-01-02', pattern: new RegExp(`^${DIGITS}()()()()$`), zoned: false },
-  dateZoned: { text: '2006-01-02Z07:00', pattern: new RegExp(`^${DIGITS}()()()()${ZONE}$`), zoned: true },
-};
-
-function chooseLayout(value: string): Layout {
+/** The layout GetTimestamp picks for a value. */
+function chooseLayout(value: string): string {
   const inLocation = !/[zZ+]/.test(value) && (value.match(/-/g) ?? []).length !== 3;
-  if (value.includes('.')) return inLocation ? LAYOUTS.rfc3339NanoLocal! : LAYOUTS.rfc3339Nano!;
+  if (value.includes('.')) return inLocation ? RFC3339_NANO_LOCAL : RFC3339_NANO;
   if (value.includes('T')) {
     let colons = (value.match(/:/g) ?? []).length;
     if (!inLocation && !/[zZ]/.test(value) && colons > 0) colons--;
-    if (inLocation) return colons === 0 ? LAYOUTS.hourLocal! : colons === 1 ? LAYOUTS.minuteLocal! : LAYOUTS.rfc3339Local!;
-    return colons === 0 ? LAYOUTS.hourZoned! : colons === 1 ? LAYOUTS.minuteZoned! : LAYOUTS.rfc3339!;
+    if (inLocation) return colons === 0 ? '2006-01-02T15' : colons === 1 ? '2006-01-02T15:04' : RFC3339_LOCAL;
+    return colons === 0 ? '2006-01-02T15Z07:00' : colons === 1 ? '2006-01-02T15:04Z07:00' : RFC3339;
   }
-  return inLocation ? LAYOUTS.dateLocal! : LAYOUTS.dateZoned!;
+  return inLocation ? '2006-01-02' : '2006-01-02Z07:00';
+}
+
+interface ParsedTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  nanos: number;
+  /** Offset east of UTC in minutes; undefined when the value had no zone. */
+  offset?: number;
+}
+
+const STD_CHUNKS = ['2006', '01', '02', '15', '04', '05', '.999999999', 'Z07:00'];
+
+/** Go's time.Parse for the layouts GetTimestamp uses, with its error texts. */
+export function parseGoTime(layout: string, value: string): ParsedTime {
+  const whole = value;
+  const t: ParsedTime = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0, nanos: 0 };
+  const quote = (s: string): string => JSON.stringify(s);
+  const bad = (valueElem: string, layoutElem: string): Error =>
+    new Error(`parsing time ${quote(whole)} as ${quote(layout)}: cannot parse ${quote(valueElem)} as ${quote(layoutElem)}`);
+  const range = (what: string): Error => new Error(`parsing time ${quote(whole)}: ${what} out of range`);
+  let rest = layout;
+  let v = value;
+  const num = (fixed: boolean, std: string): number => {
+    const m = (fixed ? /^\d{2}/ : /^\d{1,2}/).exec(v);
+    if (!m) throw bad(v, std);
+    v = v.slice(m[0].length);
+    return Number(m[0]);
+  };
+  while (rest !== '') {
+    const std = STD_CHUNKS.find((c) => rest.startsWith(c));
+    if (!std) {
+      // A literal: the value must start with it.
+      let literal = '';
+      while (rest !== '' && !STD_CHUNKS.some((c) => rest.startsWith(c))) {
+        literal += rest[0];
+        rest = rest.slice(1);
+      }
+      if (!v.startsWith(literal)) throw bad(v, literal);
+      v = v.slice(literal.length);
+      continue;
+    }
+    rest = rest.slice(std.length);
+    const before = v;
+    switch (std) {
+      case '2006':
+        if (!/^\d{4}/.test(v)) throw bad(before, std);
+        t.year = Number(v.slice(0, 4));
+        v = v.slice(4);
+        break;
+      case '01':
+        t.month = num(true, std);
+        if (t.month < 1 || t.month > 12) throw range('month');
+        break;
+      case '02':
+        t.day = num(true, std);
+        break;
+      case '15':
+        t.hour = num(false, std);
+        if (t.hour > 23) throw range('hour');
+        break;
+      case '04':
+        t.minute = num(true, std);
+        if (t.minute > 59) throw range('minute');
+        break;
+      case '05': {
+        t.second = num(true, std);
+        if (t.second > 59) throw range('second');
+        break;
+      }
+      case '.999999999': {
+        const m = /^[.,](\d+)/.exec(v);
+        if (!m) break;
+        t.nanos = Number(m[1]!.slice(0, 9).padEnd(9, '0'));
+        v = v.slice(m[0].length);
+        break;
+      }
+      case 'Z07:00': {
+        if (v.startsWith('Z')) {
+          t.offset = 0;
+          v = v.slice(1);
+          break;
+        }
+        const m = /^([+-])(\d{2}):(\d{2})/.exec(v);
+        if (!m) throw bad(before, std);
+        t.offset = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+        v = v.slice(m[0].length);
+        break;
+      }
+    }
+  }
+  if (v !== '') throw new Error(`parsing time ${quote(whole)}: extra text: ${quote(v)}`);
+  const daysIn = new Date(Date.UTC(t.year, t.month, 0)).getUTCDate();
+  if (t.day < 1 || t.day > daysIn) throw range('day');
+  return t;
 }
 
 /** `seconds[.nanoseconds]` (a Unix time as the API takes it). */
@@ -65,24 +146,19 @@ export function getTimestamp(value: string, now: Date = new Date()): string {
     }
   }
   const layout = chooseLayout(value);
-  const m = layout.pattern.exec(value);
-  if (!m) {
-    if (value.includes('-')) throw new Error(`parsing time ${JSON.stringify(value)} as ${JSON.stringify(layout.text)}: cannot parse ${JSON.stringify(value)} as ${JSON.stringify(layout.text)}`);
+  let t: ParsedTime;
+  try {
+    t = parseGoTime(layout, value);
+  } catch (err) {
+    // A value with a dash was meant as a date: its parse error is the answer.
+    if (value.includes('-')) throw err;
     if (!isUnixTimestamp(value)) throw new Error(`failed to parse value as time or duration: ${JSON.stringify(value)}`);
     return value;
   }
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] || '0')) as [number, number, number, number, number, number];
-  const fraction = (m[7] ?? '').slice(0, 9).padEnd(9, '0');
-  const zone = layout.zoned ? m[8]! : undefined;
-  let ms: number;
-  if (zone === undefined) {
-    // time.ParseInLocation with the local zone's current offset (FixedZone(reference.Zone())).
-    const offsetMinutes = -now.getTimezoneOffset();
-    ms = Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000;
-  } else {
-    const offsetMinutes = zone === 'Z' || zone === 'z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-    ms = Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000;
-  }
+  // Without a zone the local zone's current offset applies (FixedZone(reference.Zone())).
+  const offsetMinutes = t.offset ?? -now.getTimezoneOffset();
+  const ms = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) - offsetMinutes * 60_000;
+  const fraction = String(t.nanos).padStart(9, '0');
   return `${Math.floor(ms / 1000)}.${fraction}`;
 }
 

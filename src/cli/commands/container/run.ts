@@ -8,7 +8,7 @@ import { apiClient, daemonError } from '../../session.js';
 import { forwardSignals } from '../../signals.js';
 import { byteWriter, drained, streamHijacked, type StreamOutcome } from '../../streams.js';
 import { monitorTtySize, ttySize } from '../../tty.js';
-import { containerPath, waitContainer, within } from './container-api.js';
+import { containerPath, waitContainer } from './container-api.js';
 import { runFlags } from './create-flags.js';
 import { createContainer, CreateError, prepareCreate, reportError } from './create-flow.js';
 
@@ -103,9 +103,10 @@ export const runCommand = defineCommand({
         streaming.catch(() => undefined);
       }
 
-      // The wait must be registered before the start, or a quick exit would be missed.
+      // The wait must be registered before the start, or a quick exit would be missed:
+      // like docker's client, go on once the daemon has answered the headers.
       const wait = waitContainer(client, id, flags.rm ? 'removed' : 'next-exit');
-      await within(wait.registered, 2000);
+      await wait.registered;
 
       try {
         await client.call('POST', containerPath(id, '/start'));

@@ -8,7 +8,7 @@ import { forwardSignals } from '../../signals.js';
 import { byteWriter, drained } from '../../streams.js';
 import { monitorTtySize } from '../../tty.js';
 import { attachStreams, exitStatusOf } from './attach-flow.js';
-import { containerPath, inspectContainer, waitContainer, within } from './container-api.js';
+import { containerPath, inspectContainer, waitContainer } from './container-api.js';
 import { detachKeysFor } from './run.js';
 
 export const startCommand = defineCommand({
@@ -45,7 +45,7 @@ export const startCommand = defineCommand({
           tty: c.Config.Tty,
         });
         const wait = waitContainer(client, c.Id, c.HostConfig?.AutoRemove ? 'removed' : 'next-exit');
-        await within(wait.registered, 2000);
+        await wait.registered;
         try {
           await client.call('POST', containerPath(c.Id, '/start'), {
             query: { checkpoint: flags.checkpoint || undefined, 'checkpoint-dir': flags['checkpoint-dir'] || undefined },

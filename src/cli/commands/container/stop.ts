@@ -1,6 +1,6 @@
 // berth stop / berth container stop: POST /containers/{id}/stop for each
 // container, concurrently; names printed as given (docker/cli stop.go).
-import { defineCommand, minArgs } from '../../command.js';
+import { defineCommand, minArgs, StatusError } from '../../command.js';
 import { apiClient } from '../../session.js';
 import { containerPath, forEachContainer } from './container-api.js';
 
@@ -13,6 +13,7 @@ export const stopFlags = {
 
 /** The ?signal=&t= query: t only when -t (or --time) was given. */
 export function stopQuery(flags: { signal: string; timeout: number; time: number }, changed: ReadonlySet<string>): Record<string, string | undefined> {
+  if (changed.has('timeout') && changed.has('time')) throw new StatusError('conflicting options: cannot specify both --timeout and --time', 1);
   let timeout: number | undefined;
   if (changed.has('timeout')) timeout = flags.timeout;
   else if (changed.has('time')) timeout = flags.time;

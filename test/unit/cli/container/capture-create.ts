@@ -55,7 +55,7 @@ export async function captureCreateCases(command: readonly string[]): Promise<Cr
         DOCKER_CONFIG: configDir,
         FROM_ENV: 'from-env',
       });
-      const normalise = (text: string): string => text.replaceAll(cwd, '$CWD');
+      const normalise = (text: string): string => text.replaceAll(cwd, '$CWD').replaceAll(engine.host.slice('unix://'.length), '$SOCKET');
       const create = engine.requests.slice(before).find((r) => r.method === 'POST' && r.path === '/containers/create');
       const record: CreateRecord = {
         name: c.name,

@@ -187,6 +187,7 @@ export const CREATE_CASES: readonly CreateCase[] = [
   { name: 'storage-opt bad', args: ['--storage-opt', 'size', 'busybox'] },
   { name: 'annotation', args: ['--annotation', 'a=b', '--annotation', 'c', 'busybox'] },
   { name: 'gpus', args: ['--gpus', 'all', 'busybox'] },
+  { name: 'use-api-socket', args: ['--use-api-socket', '--mount', 'type=tmpfs,dst=/t', 'busybox'] },
   { name: 'windows only flags', args: ['--cpu-count', '2', '--cpu-percent', '50', '--io-maxbandwidth', '10m', '--io-maxiops', '100', 'busybox'] },
   { name: 'cpus bad', args: ['--cpus', 'abc', 'busybox'] },
   { name: 'memory bad', args: ['-m', '12x', 'busybox'] },

@@ -65,7 +65,7 @@ describe('berth create sends what docker create sends', () => {
       } finally {
         process.chdir(originalCwd);
       }
-      const normalise = (text: string): string => text.replaceAll(cwd, '$CWD');
+      const normalise = (text: string): string => text.replaceAll(cwd, '$CWD').replaceAll(engine.host.slice('unix://'.length), '$SOCKET');
       const create = engine.requests.slice(before).find((r) => r.method === 'POST' && r.path === '/containers/create');
       assert.equal(code, expected.exitCode, `exit status; stderr: ${stderr}`);
       assert.equal(normalise(stdout), expected.stdout);

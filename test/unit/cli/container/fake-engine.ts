@@ -23,6 +23,8 @@ export interface CannedResponse {
   json?: unknown;
   body?: string | Buffer;
   headers?: Record<string, string>;
+  /** Headers now, then this JSON body when it resolves (dockerd's wait answers this way). */
+  later?: Promise<unknown>;
 }
 
 /** Take over the connection after `HTTP/1.1 101 UPGRADED` (docker's hijack). */
@@ -146,6 +148,15 @@ export async function startFakeEngine(handler: Handler, options: { apiVersion?: 
 function writeAnswer(res: http.ServerResponse, answer: CannedResponse): void {
   res.statusCode = answer.status;
   for (const [k, v] of Object.entries(answer.headers ?? {})) res.setHeader(k, v);
+  if (answer.later) {
+    res.setHeader('Content-Type', 'application/json');
+    res.flushHeaders();
+    answer.later.then(
+      (value) => res.end(JSON.stringify(value) + '\n'),
+      () => res.destroy(),
+    );
+    return;
+  }
   if (answer.json !== undefined) {
     if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json');
     res.end(JSON.stringify(answer.json) + '\n');
