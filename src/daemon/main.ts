@@ -19,6 +19,8 @@ import { ContainerRoutes } from '../api/containers/routes.js';
 import { ExecRoutes } from '../api/exec/routes.js';
 import { ContainerService, type RuntimeSettings } from '../runtime/service.js';
 import { ContainerFiles } from '../runtime/files.js';
+import { containerSummaries } from '../runtime/listing.js';
+import { Filters } from '../api/http/filters.js';
 import { ExecManager } from '../runtime/exec.js';
 import { NetworkAttachers } from '../runtime/network.js';
 import { detectHostInfo } from '../runtime/spec/host.js';
@@ -225,6 +227,10 @@ async function wireEngine(input: WireInput): Promise<{
       imageCount: () => images.imageCount,
       storageDriver: () => ({ name: layers.driverName, status: layers.status() }),
       warnings: () => [],
+      imageDiskUsage: () => images.diskUsage(),
+      containerDiskUsage: () => containerSummaries(containers, { all: true, limit: 0, filters: Filters.parse(undefined), size: true }),
+      volumeDiskUsage: () => volumes.diskUsage(),
+      buildCacheDiskUsage: async () => [],
     },
     shutdown: async () => {
       await containers.shutdown().catch(() => undefined);

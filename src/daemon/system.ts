@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import type { SystemBackend } from '../api/system/routes.js';
+import type { DiskUsage, DiskUsageType, SystemBackend } from '../api/system/routes.js';
 import { berthVersion, gitCommit } from '../common/version.js';
 import { writeFileAtomic } from '../common/fsutil.js';
 import type { DaemonConfig } from './config.js';
@@ -15,6 +15,11 @@ export interface InfoSources {
   imageCount(): number;
   storageDriver(): { name: string; status: Array<[string, string]> };
   warnings(): string[];
+  /** The parts of GET /system/df, each from the service that owns it. */
+  imageDiskUsage(): { LayersSize: number; Images: unknown[] };
+  containerDiskUsage(): Promise<unknown[]>;
+  volumeDiskUsage(): Promise<unknown[]>;
+  buildCacheDiskUsage(): Promise<unknown[]>;
 }
 
 export async function loadEngineId(dataRoot: string): Promise<string> {
@@ -38,6 +43,16 @@ export class DaemonSystem implements SystemBackend {
     private readonly sources: InfoSources,
     private readonly startedAt: Date,
   ) {}
+
+  async diskUsage(want: ReadonlySet<DiskUsageType>): Promise<DiskUsage> {
+    const images = want.has('image') ? this.sources.imageDiskUsage() : undefined;
+    const [containers, volumes, buildCache] = await Promise.all([
+      want.has('container') ? this.sources.containerDiskUsage() : null,
+      want.has('volume') ? this.sources.volumeDiskUsage() : null,
+      want.has('build-cache') ? this.sources.buildCacheDiskUsage() : null,
+    ]);
+    return { LayersSize: images?.LayersSize ?? 0, Images: images?.Images ?? null, Containers: containers, Volumes: volumes, BuildCache: buildCache };
+  }
 
   async version(): Promise<Record<string, unknown>> {
     const node = process.versions.node;

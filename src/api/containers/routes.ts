@@ -8,7 +8,8 @@ import { parseDockerTimestamp } from '../../common/time.js';
 import type { ContainerCreateRequest, ContainerConfig, HostConfig, RestartPolicy } from '../../runtime/container-config.js';
 import type { ContainerService, WaitCondition } from '../../runtime/service.js';
 import type { ContainerFiles } from '../../runtime/files.js';
-import { inspectView, summaryView } from '../../runtime/views.js';
+import { inspectView } from '../../runtime/views.js';
+import { containerSizes, containerSummaries } from '../../runtime/listing.js';
 import { emptyStats, sampleStats, type StatsJson } from '../../runtime/stats.js';
 import { top } from '../../runtime/top.js';
 import { formatEntry } from '../../runtime/logs.js';
@@ -71,40 +72,8 @@ export class ContainerRoutes implements RouteGroup {
   }
 
   private async list(ctx: RequestContext): Promise<void> {
-    const size = ctx.queryBool('size');
-    const records = this.containers.list({ all: ctx.queryBool('all'), limit: ctx.queryInt('limit', 0) ?? 0, filters: ctx.filters() });
-    const out: Array<Record<string, unknown>> = [];
-    for (const rec of records) {
-      let image = rec.Config.Image ?? rec.Image;
-      if (image !== rec.Image) {
-        try {
-          if (this.containers.images.resolveForContainer(image).id !== rec.Image) image = rec.Image;
-        } catch {
-          image = rec.Image;
-        }
-      }
-      const sizes = size ? await this.sizes(rec.ID, rec.Image) : {};
-      out.push(summaryView(rec, { image, ...sizes }));
-    }
-    ctx.json(200, out);
-  }
-
-  private async sizes(id: string, imageId: string): Promise<{ sizeRw: number; sizeRootFs: number }> {
-    const layers = this.containers.layers;
-    const sizeRw = await layers.rwSize(id).catch(() => 0);
-    let rootfs = sizeRw;
-    try {
-      let chain: string | null = this.containers.images.resolveForContainer(imageId).chainId || null;
-      while (chain) {
-        const l = await layers.get(chain);
-        if (!l) break;
-        rootfs += l.size;
-        chain = l.parent;
-      }
-    } catch {
-      // image gone: the writable layer alone
-    }
-    return { sizeRw, sizeRootFs: rootfs };
+    const opts = { all: ctx.queryBool('all'), limit: ctx.queryInt('limit', 0) ?? 0, filters: ctx.filters(), size: ctx.queryBool('size') };
+    ctx.json(200, await containerSummaries(this.containers, opts));
   }
 
   private async create(ctx: RequestContext): Promise<void> {
@@ -123,7 +92,7 @@ export class ContainerRoutes implements RouteGroup {
   private async inspect(ctx: RequestContext): Promise<void> {
     const rec = this.containers.record(ctx.param('id'));
     const size = ctx.queryBool('size');
-    const sizes = size ? await this.sizes(rec.ID, rec.Image) : undefined;
+    const sizes = size ? await containerSizes(this.containers, rec.ID, rec.Image) : undefined;
     const graph = await this.containers.layers.metadata(rec.ID).catch(() => null);
     ctx.json(200, inspectView(rec, { execIds: this.containers.execIdsOf(rec.ID), graphDriverData: graph, ...(sizes ?? {}) }));
   }
