@@ -102,5 +102,8 @@ else
   echo "berthd is running on unix://$SOCK"
 fi
 
-# 4. The main job.
+# 4. The main job: a container from the built-in busybox image (no registry
+# is needed: the image is made from the host's busybox-static).
 /usr/local/bin/berth version --format 'berth {{.Server.Version}} serving API {{.Server.APIVersion}}'
+/usr/local/bin/berth image busybox >/dev/null
+/usr/local/bin/berth run --rm busybox echo 'hello from a berth container'
