@@ -601,7 +601,7 @@ export class ContainerService {
       created = true;
       if (!spare) await this.deps.layers.createRW(id, chain || null);
       trace(id, 'rw-created');
-      const inherited = await this.volumesFrom(hc.VolumesFrom ?? []);
+      const inherited = this.deps.mounts.inherit(hc.VolumesFrom ?? [], (ref) => this.get(ref).rec.MountPoints);
       const mountPoints = await this.deps.mounts.prepare({
         containerId: id,
         binds: hc.Binds ?? [],
@@ -609,6 +609,7 @@ export class ContainerService {
         volumes: Object.keys(config.Volumes ?? {}),
         volumeDriver: hc.VolumeDriver ?? '',
         inherited,
+        tmpfs: Object.keys(hc.Tmpfs ?? {}),
       });
       const rec: ContainerRecord = {
         ID: id,
@@ -668,19 +669,6 @@ export class ContainerService {
         return name;
       }
     }
-  }
-
-  private async volumesFrom(specs: string[]): Promise<MountPointRecord[]> {
-    const out: MountPointRecord[] = [];
-    for (const spec of specs) {
-      const [ref, mode = ''] = spec.split(':');
-      if (mode && mode !== 'ro' && mode !== 'rw') throw invalidParameter(`invalid mode for volumes-from: ${mode}`);
-      const other = this.get(ref ?? '');
-      for (const p of other.rec.MountPoints) {
-        out.push({ ...p, RW: mode === '' ? p.RW : mode === 'rw', Mode: mode || p.Mode });
-      }
-    }
-    return out;
   }
 
   private networkRequestFor(id: string, name: string, config: ContainerConfig, hc: HostConfig): NetworkRequest {
@@ -1448,19 +1436,28 @@ export class ContainerService {
     for (const p of c.pendingAttach) p.abort();
     c.pendingAttach.clear();
     this.containers.delete(c.id);
+    // dockerd releases a container's volumes before it answers (and before
+    // `--rm` ends), so a `volume rm` right after succeeds; the rest goes later.
+    let volumesReleased = false;
+    if (!c.run && rec.MountPoints.some((p) => p.Type === 'volume')) {
+      await c.lastCleanup;
+      await this.deps.mounts.release(c.id, rec.MountPoints, opts.removeVolumes).catch(() => undefined);
+      volumesReleased = true;
+    }
     this.emit(rec, 'destroy');
     for (const w of c.nextExit.splice(0)) w.resolve(rec.State.ExitCode);
     c.removed.resolve(rec.State.ExitCode);
     trace(c.id, 'removed');
-    this.track(this.destroyOnDisk(c, opts.removeVolumes));
+    this.track(this.destroyOnDisk(c, volumesReleased ? undefined : opts.removeVolumes));
   }
 
-  private async destroyOnDisk(c: Container, removeVolumes: boolean): Promise<void> {
+  /** The container's files, run and (unless already done: `removeVolumes` undefined) volumes. */
+  private async destroyOnDisk(c: Container, removeVolumes: boolean | undefined): Promise<void> {
     const id = c.id;
     try {
       await c.lastCleanup;
       if (c.run) await this.cleanupRun(c, c.run);
-      await this.deps.mounts.release(id, c.rec.MountPoints, removeVolumes).catch(() => undefined);
+      if (removeVolumes !== undefined) await this.deps.mounts.release(id, c.rec.MountPoints, removeVolumes).catch(() => undefined);
       await this.deps.layers.removeRW(id).catch((err) => {
         if (!(err instanceof EngineError && err.kind === 'not-found')) throw err;
       });

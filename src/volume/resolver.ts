@@ -123,6 +123,11 @@ export class VolumeMountResolver {
     this.hostPaths = opts.hostPaths ?? realHostPaths;
   }
 
+  /** `--volumes-from`: see inheritedMountPoints. */
+  inherit(specs: readonly string[], lookup: (idOrName: string) => readonly MountPointEntry[]): MountPointEntry[] {
+    return inheritedMountPoints(specs, lookup);
+  }
+
   /**
    * At create: parse and validate, create named volumes on first use and
    * anonymous ones, take the container's references, copy the image's

@@ -55,16 +55,9 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
     assert.equal(r.code, expectCode, `docker ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  // The runtime releases a removed container's volumes after answering (dockerd
-  // releases them first: see the todo test below), so give it a moment.
+  // The runtime releases a removed container's volumes before answering, as dockerd does.
   const volumeRm = async (...names: string[]): Promise<void> => {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const r = await d.docker(['volume', 'rm', ...names]);
-      if (r.code === 0) return;
-      if (!/volume is in use/.test(r.stderr) || Date.now() > deadline) assert.fail(`docker volume rm ${names.join(' ')}: ${r.stderr}`);
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    await run(['volume', 'rm', ...names]);
   };
   const eventually = async (what: string, check: () => Promise<boolean>): Promise<void> => {
     const deadline = Date.now() + 5000;
@@ -215,8 +208,7 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
     await volumeRm('fromnamed');
   });
 
-  // Needs the runtime to read --volumes-from with inheritedMountPoints() (src/volume/resolver.ts).
-  test('--volumes-from details as dockerd 20.10.24 shows them: Mode dropped, dockerd\'s mode errors', { todo: 'runtime: volumesFrom() should call inheritedMountPoints()' }, async (t) => {
+  test('--volumes-from details as dockerd 20.10.24 shows them: Mode dropped, dockerd\'s mode errors', async (t) => {
     if (!canRun) return t.skip('berthd cannot run containers yet');
     await run(['create', '--name', 'datasrc2', '-v', '/shared', '-v', 'fromnamed2:/named', 'busybox']);
     try {
@@ -235,7 +227,7 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
   });
 
   // dockerd releases a container's volumes (removeMountPoints) before it answers DELETE and before `--rm` ends.
-  test('rm -v and run --rm release volumes before answering (dockerd order)', { todo: 'runtime: release mounts before resolving removal' }, async (t) => {
+  test('rm -v and run --rm release volumes before answering (dockerd order)', async (t) => {
     if (!canRun) return t.skip('berthd cannot run containers yet');
     for (let i = 0; i < 5; i++) {
       await run(['run', '--rm', '-v', 'order:/o', 'busybox', 'true']);
@@ -248,8 +240,7 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
     }
   });
 
-  // Needs the runtime to pass HostConfig.Tmpfs destinations (MountRequestInput.tmpfs).
-  test('a -v at a --tmpfs destination is a duplicate (dockerd 20.10.24)', { todo: 'runtime: pass tmpfs: Object.keys(hc.Tmpfs ?? {}) to prepare()' }, async (t) => {
+  test('a -v at a --tmpfs destination is a duplicate (dockerd 20.10.24)', async (t) => {
     if (!canRun) return t.skip('berthd cannot run containers yet');
     const r = await d.docker(['create', '-v', 'aa:/data', '--tmpfs', '/data', 'busybox']);
     assert.match(r.stderr, /Error response from daemon: Duplicate mount point: \/data/);

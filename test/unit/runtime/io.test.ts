@@ -10,7 +10,6 @@ import path from 'node:path';
 import { EscapeDetector, parseDetachKeys } from '../../../src/runtime/attach.js';
 import { formatEntry, parseRamBytes, parseRecord, readLogs, resolveLogConfig, type LogEntry } from '../../../src/runtime/logs.js';
 import { buildHosts, buildResolvConf } from '../../../src/runtime/etc-files.js';
-import { parseBind } from '../../../src/runtime/mounts.js';
 import { parsePsOutput } from '../../../src/runtime/top.js';
 import { humanDuration, newState, statusText } from '../../../src/runtime/model.js';
 import { commandText } from '../../../src/runtime/views.js';
@@ -96,19 +95,6 @@ describe('/etc files', () => {
       text,
       '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n10.1.1.1\tdb\n172.17.0.1\tgw\n172.17.0.2\tabc\n',
     );
-  });
-});
-
-describe('-v parsing (moby linux parser)', () => {
-  it('tells binds from volumes and reads modes', () => {
-    assert.deepEqual(parseBind('/a:/b:ro'), { type: 'bind', source: '/a', destination: '/b', rw: false, mode: 'ro', propagation: 'rprivate', nocopy: false });
-    assert.equal(parseBind('/a/:/b/').destination, '/b');
-    assert.equal(parseBind('/a:/b:rshared').propagation, 'rshared');
-    assert.deepEqual(parseBind('vol:/data'), { type: 'volume', source: 'vol', destination: '/data', rw: true, mode: '', propagation: '', nocopy: false });
-    assert.equal(parseBind('/anon').type, 'volume');
-    assert.throws(() => parseBind('/a:/b:xx'), { message: 'invalid mode: xx' });
-    assert.throws(() => parseBind('a:b:c:d'), { message: "invalid volume specification: 'a:b:c:d'" });
-    assert.throws(() => parseBind('/a:rel'), /mount path must be absolute/);
   });
 });
 
