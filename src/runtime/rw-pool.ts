@@ -4,9 +4,6 @@
 // choose, so a spare layer made in the background for the image used last
 // becomes the next container's layer and its ID is the container's ID.
 //
-// Spares are mounted too (the mount is the other costly step of a start);
-// the container that takes one takes over that mount reference.
-//
 // Spares live in memory only: after a crash, the runtime's start-up sweep
 // removes writable layers that no container owns, spares included.
 import type { Logger } from '../common/log.js';
@@ -27,11 +24,7 @@ export class RwLayerPool {
     private readonly maxChains = 2,
   ) {}
 
-  /**
-   * A ready layer on `chain`, created and mounted once (its ID becomes the
-   * container's, and the caller owns that mount reference), or undefined;
-   * refills in the background.
-   */
+  /** A ready layer on `chain` (its ID becomes the container's), or undefined; refills in the background. */
   take(chain: string): string | undefined {
     const list = this.spares.get(chain);
     const id = list?.shift();
@@ -53,7 +46,6 @@ export class RwLayerPool {
     const id = generateId();
     void this.layers
       .createRW(id, chain || null)
-      .then(() => this.layers.mountRW(id))
       .then(
         async () => {
           if (this.closed) {
@@ -64,10 +56,7 @@ export class RwLayerPool {
           list.push(id);
           this.spares.set(chain, list);
         },
-        (err: unknown) => {
-          this.logger.debug('spare writable layer not made', { chain, err: errorMessage(err) });
-          void this.layers.removeRW(id).catch(() => undefined);
-        },
+        (err: unknown) => this.logger.debug('spare writable layer not made', { chain, err: errorMessage(err) }),
       )
       .finally(() => {
         const n = (this.filling.get(chain) ?? 1) - 1;

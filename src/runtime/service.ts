@@ -163,8 +163,6 @@ class Container {
   restartTimer: NodeJS.Timeout | undefined;
   /** The last cleanup of a run; a new run waits for it. */
   lastCleanup: Promise<void> = Promise.resolve();
-  /** The writable layer came mounted from the pool: the first run takes that reference over. */
-  premounted = false;
   constructor(
     public rec: ContainerRecord,
     public log: ResolvedLogConfig,
@@ -640,7 +638,6 @@ export class ContainerService {
       };
       await this.dirs.save(rec);
       const c = new Container(rec, logCfg);
-      c.premounted = !!spare;
       this.containers.add(c);
       this.emit(rec, 'create');
       trace(id, 'created');
@@ -856,13 +853,9 @@ export class ContainerService {
     await this.exits.clear(rec.ID);
     await fs.rm(path.join(this.socketDir, rec.ID), { force: true });
 
-    const premounted = c.premounted;
-    c.premounted = false;
-    const rootfsPromise = this.deps.layers.mountRW(rec.ID).then(async (p) => {
+    const rootfsPromise = this.deps.layers.mountRW(rec.ID).then((p) => {
       run.rootfs = p;
       run.rootfsMounted = true;
-      // The pool's reference is this run's from now on: drop the extra one just taken.
-      if (premounted) await this.deps.layers.unmountRW(rec.ID);
       return p;
     });
 
