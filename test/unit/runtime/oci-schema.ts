@@ -11,7 +11,8 @@ import { serializeSpec, type OciSpec } from '../../../src/runtime/spec/types.js'
 
 /** The repository root, from dist/test/unit/runtime/ or test/unit/runtime/. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..').replace(/\/dist$/, '');
-export const sharedSpecs = path.resolve(repoRoot, '../shared/specs');
+/** Copies of the specs under test/fixtures/specs (see its README). */
+export const sharedSpecs = path.join(repoRoot, 'test/fixtures/specs');
 
 let validator: ValidateFunction | undefined;
 
