@@ -56,7 +56,9 @@ export function buildResolvConf(input: ResolvInput): string {
     return input.hostText.endsWith('\n') || input.hostText === '' ? input.hostText : `${input.hostText}\n`;
   }
   let nameservers = input.dns.length ? [...input.dns] : input.hostNetwork ? host.nameservers : host.nameservers.filter((n) => !isLoopback(n));
-  if (input.override && input.dns.length === 0) nameservers = [...input.override.nameservers];
+  // On a network with an embedded DNS, resolv.conf names it even with --dns: the
+  // --dns servers become its upstreams for this container (docker 127.0.0.11).
+  if (input.override) nameservers = [...input.override.nameservers];
   if (nameservers.length === 0) nameservers = [...DEFAULT_NAMESERVERS];
   let search = input.dnsSearch.length ? input.dnsSearch.filter((s) => s !== '.') : (input.override?.search ?? host.search);
   if (input.dnsSearch.length === 1 && input.dnsSearch[0] === '.') search = [];

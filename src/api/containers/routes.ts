@@ -94,7 +94,9 @@ export class ContainerRoutes implements RouteGroup {
     const size = ctx.queryBool('size');
     const sizes = size ? await containerSizes(this.containers, rec.ID, rec.Image) : undefined;
     const graph = await this.containers.layers.metadata(rec.ID).catch(() => null);
-    ctx.json(200, inspectView(rec, { execIds: this.containers.execIdsOf(rec.ID), graphDriverData: graph, ...(sizes ?? {}) }));
+    const view = inspectView(rec, { execIds: this.containers.execIdsOf(rec.ID), graphDriverData: graph, ...(sizes ?? {}) });
+    if (!ctx.versionAtLeast('1.45')) addLegacyAliases(view, rec.ID, rec.Config.Hostname ?? '');
+    ctx.json(200, view);
   }
 
   private async top(ctx: RequestContext): Promise<void> {
@@ -357,5 +359,20 @@ export class ContainerRoutes implements RouteGroup {
       ...(config ? { config } : {}),
     });
     ctx.json(201, result);
+  }
+}
+
+/**
+ * Before API 1.45, Aliases on a user-defined network also held the short ID
+ * and the hostname (DNSNames took that role later); moby adds them back for
+ * older clients, as here.
+ */
+export function addLegacyAliases(view: Record<string, unknown>, id: string, hostname: string): void {
+  const settings = view.NetworkSettings as { Networks?: Record<string, { Aliases?: string[] | null }> } | undefined;
+  for (const [name, ep] of Object.entries(settings?.Networks ?? {})) {
+    if (['bridge', 'host', 'none', 'default'].includes(name) || name.startsWith('container:')) continue;
+    const aliases = [...(ep.Aliases ?? []), id.slice(0, 12)];
+    if (hostname) aliases.push(hostname);
+    ep.Aliases = [...new Set(aliases)];
   }
 }

@@ -87,6 +87,10 @@ describe('/etc files', () => {
     assert.equal(buildResolvConf({ hostText: 'nameserver 10.0.0.1\nnameserver ::1\noptions rotate\n', hostNetwork: false, dns: [], dnsSearch: [], dnsOptions: [] }), 'nameserver 10.0.0.1\noptions rotate\n');
     assert.equal(buildResolvConf({ hostText: 'nameserver 10.0.0.1\n', hostNetwork: false, dns: ['1.1.1.1'], dnsSearch: ['a.b'], dnsOptions: ['ndots:1'] }), 'nameserver 1.1.1.1\nsearch a.b\noptions ndots:1\n');
     assert.equal(buildResolvConf({ hostText: 'nameserver 127.0.0.1\n', hostNetwork: true, dns: [], dnsSearch: [], dnsOptions: [] }), 'nameserver 127.0.0.1\n');
+    // A user network's embedded DNS stays the nameserver with --dns (it forwards to them), as docker's 127.0.0.11 does.
+    const embedded = { nameservers: ['10.9.0.1'], options: ['ndots:0'] };
+    assert.equal(buildResolvConf({ hostText: 'nameserver 10.0.0.1\n', hostNetwork: false, dns: ['1.1.1.1'], dnsSearch: [], dnsOptions: [], override: embedded }), 'nameserver 10.9.0.1\noptions ndots:0\n');
+    assert.equal(buildResolvConf({ hostText: 'nameserver 10.0.0.1\n', hostNetwork: false, dns: [], dnsSearch: ['x.y'], dnsOptions: [], override: embedded }), 'nameserver 10.9.0.1\nsearch x.y\noptions ndots:0\n');
   });
 
   it('writes docker\'s hosts file with --add-host and the container\'s addresses', () => {
