@@ -74,7 +74,7 @@ export class DaemonSystem implements SystemBackend {
             Os: 'linux',
           },
         },
-        { Name: 'runc', Version: runtimeVersion('runc'), Details: { GitCommit: '' } },
+        { Name: 'runc', Version: runtimeVersion('runc'), Details: { GitCommit: toolVersion('runc').commit } },
         { Name: 'conmon', Version: conmonVersion(), Details: { GitCommit: '' } },
       ],
       Version: berthVersion,
@@ -160,8 +160,8 @@ export class DaemonSystem implements SystemBackend {
       Isolation: '',
       InitBinary: 'docker-init',
       ContainerdCommit: { ID: '', Expected: '' },
-      RuncCommit: { ID: '', Expected: '' },
-      InitCommit: { ID: '', Expected: '' },
+      RuncCommit: { ID: toolVersion('runc').commit, Expected: toolVersion('runc').commit },
+      InitCommit: { ID: toolVersion('tini').commit, Expected: toolVersion('tini').commit },
       SecurityOptions: ['name=seccomp,profile=builtin', ...(this.host.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       DefaultAddressPools: cfg.defaultAddressPools.map((p) => ({ Base: p.base, Size: p.size })),
       CDISpecDirs: [],
@@ -190,29 +190,41 @@ function readdirCount(dir: string): number {
   return readdirSync(dir).length;
 }
 
-// Go's time.Time JSON with the local offset, as dockerd's SystemTime.
-function localIsoTime(d: Date): string {
+// time.Now().Format(time.RFC3339Nano) as dockerd's SystemTime: local time,
+// "Z" when the zone is UTC, the fraction without trailing zeros.
+export function localIsoTime(d: Date): string {
   const off = -d.getTimezoneOffset();
-  const sign = off >= 0 ? '+' : '-';
   const pad = (n: number, w = 2): string => String(Math.abs(n)).padStart(w, '0');
   const local = new Date(d.getTime() + off * 60_000);
-  const base = local.toISOString().replace('Z', '').replace(/\.(\d{3})$/, (_m, ms: string) => `.${ms}000000`);
-  return `${base}${sign}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
+  const base = local.toISOString().replace('Z', '').replace(/\.(\d{3})$/, (_m, ms: string) => (/^0+$/.test(ms) ? '' : `.${ms.replace(/0+$/, '')}`));
+  if (off === 0) return `${base}Z`;
+  return `${base}${off > 0 ? '+' : '-'}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
 }
 
-const versionCache = new Map<string, string>();
-function runtimeVersion(bin: string): string {
+interface ToolVersion {
+  version: string;
+  /** The `commit:` line runc and crun print; tini's "- git.<sha>" suffix. */
+  commit: string;
+}
+const versionCache = new Map<string, ToolVersion>();
+function toolVersion(bin: string): ToolVersion {
   const cached = versionCache.get(bin);
   if (cached !== undefined) return cached;
-  let v = '';
+  let v: ToolVersion = { version: '', commit: '' };
   try {
     const out = execFileSync(bin, ['--version'], { encoding: 'utf8', timeout: 2000 });
-    v = /version\s+(\S+)/.exec(out)?.[1] ?? '';
+    v = {
+      version: /version\s+(\S+)/.exec(out)?.[1] ?? '',
+      commit: /^commit:\s*(\S+)/m.exec(out)?.[1] ?? /- git\.(\w+)/.exec(out)?.[1] ?? '',
+    };
   } catch {
-    v = '';
+    // not installed: empty figures, as dockerd shows for a missing binary
   }
   versionCache.set(bin, v);
   return v;
+}
+function runtimeVersion(bin: string): string {
+  return toolVersion(bin).version;
 }
 function conmonVersion(): string {
   return runtimeVersion('conmon');
