@@ -57,10 +57,13 @@ const shortId = (digest: string): string => digest.replace(/^sha256:/, '').slice
 /** Throttles "Downloading"/"Extracting"/"Pushing" updates: at most one per 100 ms per layer, plus the last. */
 function throttled(sink: ProgressSink, id: string, status: string, total: number): (n: number) => void {
   let last = 0;
+  let lastSent = -1;
   return (n: number) => {
     const now = Date.now();
-    if (n < total && now - last < 100) return;
+    // The counter reports the end twice (last chunk, then flush): one message.
+    if (n === lastSent || (n < total && now - last < 100)) return;
     last = now;
+    lastSent = n;
     void sink(progressMessage(id, status, n, total));
   };
 }
