@@ -34,6 +34,8 @@ import { NetworkRoutes } from '../api/networks/routes.js';
 import { VolumeService } from '../volume/service.js';
 import { VolumeMountResolver } from '../volume/resolver.js';
 import { VolumeRoutes } from '../api/volumes/routes.js';
+import { Builder } from '../build/builder/builder.js';
+import { BuildRoutes } from '../api/build/routes.js';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -221,6 +223,19 @@ async function wireEngine(input: WireInput): Promise<{
   await containers.init();
   router.addGroup(new ContainerRoutes(containers, new ContainerFiles(containers)));
   router.addGroup(new ExecRoutes(new ExecManager(containers)));
+  // The Dockerfile builder (src/build/builder): POST /build, POST /build/prune.
+  const builder = await Builder.open({
+    images,
+    containers,
+    layers,
+    dataRoot: config.dataRoot,
+    logger,
+    pull: async (ref, platform, out) => {
+      const { ref: named, allTags } = Distribution.pullReference(ref, undefined);
+      await distribution.pull(named, allTags, undefined, platform, out);
+    },
+  });
+  router.addGroup(new BuildRoutes(builder));
   return {
     infoSources: {
       containerCounts: () => containers.counts(),
