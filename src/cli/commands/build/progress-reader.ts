@@ -1,0 +1,61 @@
+// The progress line the docker CLI prints while it sends (or downloads) a
+// build context: moby's progress.Reader feeding streamformatter's raw
+// progress output. An update goes out after every 512 kB read (1 % of a
+// known size, if smaller), at most every 100 ms, and at the end:
+// "<action> <progress>\r", the last one followed by "\r\n". Off a terminal
+// the docker CLI keeps only the last update of the context upload.
+import { Readable } from 'node:stream';
+
+import { formatProgress } from '../../../image/progress.js';
+
+export interface ProgressReaderOptions {
+  /** "Sending build context to Docker daemon". */
+  action: string;
+  /** Expected size, 0 when unknown. */
+  total: number;
+  /** Print every update (a terminal, or the download of a remote context), not only the last. */
+  everyUpdate: boolean;
+  /** Milliseconds clock (tests). */
+  now?: () => number;
+}
+
+const UPDATE_EVERY_BYTES = 512 * 1024;
+const RATE_LIMIT_MS = 100;
+
+/** rawProgressFormatter.formatProgress for one update. */
+export function progressLine(action: string, current: number, total: number): string {
+  const text = formatProgress({ current, total });
+  return `${action} ${text}${text === '' ? '\r\n' : '\r'}`;
+}
+
+/** Passes `input` through, writing progress updates to `out`; the last one when the input ends. */
+export function progressReader(input: AsyncIterable<Buffer | string>, out: { write(text: string): unknown }, options: ProgressReaderOptions): Readable {
+  const now = options.now ?? Date.now;
+  let current = 0;
+  let lastUpdate = 0;
+  // a token bucket of one: the first update may go at once
+  let lastAllowed = -Infinity;
+  let updateEvery = UPDATE_EVERY_BYTES;
+  if (options.total > 0) updateEvery = Math.min(updateEvery, Math.trunc(0.01 * options.total));
+  const update = (last: boolean): void => {
+    const t = now();
+    if (!last && current !== options.total && t - lastAllowed < RATE_LIMIT_MS) return;
+    if (!last && current !== options.total) lastAllowed = t;
+    if (!options.everyUpdate && !last) return;
+    out.write(progressLine(options.action, current, options.total));
+    if (last) out.write('\r\n');
+  };
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const raw of input) {
+      const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      current += chunk.length;
+      if (current - lastUpdate > updateEvery) {
+        update(false);
+        lastUpdate = current;
+      }
+      yield chunk;
+    }
+    update(true);
+  }
+  return Readable.from(counted(), { objectMode: false });
+}
