@@ -22,6 +22,7 @@ import type { ContainerConfig, HealthConfig, ImageConfig } from '../../image/typ
 import type { JsonMessage } from '../../image/progress.js';
 import type { ContainerService } from '../../runtime/service.js';
 import type { RwLayerStore } from '../../runtime/ports.js';
+import { tarStream } from '../../storage/tar/writer.js';
 import {
   type Command,
   type Dockerfile,
@@ -41,6 +42,7 @@ import { BuildCacheIndex, cacheKey, type BuildCacheRecord, type CacheEntry } fro
 import { BuildContext, contextRel } from './context.js';
 import {
   contextTree,
+  copyAsLayer,
   copyInto,
   HostTree,
   parseChmod,
@@ -222,7 +224,9 @@ export class Builder {
         throw invalidParameter(`invalid reference format: ${errorMessage(err)}`.replace(/: invalid reference format.*$/, ''));
       }
     });
+    const t0 = performance.now();
     const context = await BuildContext.receive(contextTar, this.tmpRoot);
+    this.deps.logger.debug(`build: context received`, { bytes: context.received, ms: Math.round(performance.now() - t0) });
     const run = new BuildRun(this.deps, this.cache, this.tmpRoot, context, req, sink, signal);
     try {
       const id = await run.execute();
@@ -511,7 +515,9 @@ class BuildRun {
     for (const cmd of stage.commands) {
       this.checkCancelled();
       await this.stepHeader(cmd.original);
+      const t0 = performance.now();
       await this.dispatch(state, cmd, true);
+      this.deps.logger.debug(`build: step done`, { step: cmd.original, ms: Math.round(performance.now() - t0) });
       await this.out(imageLine(state.imageId));
     }
     return state;
@@ -885,7 +891,9 @@ class BuildRun {
       const local = instr.sources.filter((s) => !urls.includes(s));
       for (const url of urls) inline.push(await this.download(url, instr.kind === 'ADD' ? instr.checksum : ''));
       const sources: ResolvedSource[] = await resolveSources(tree, local, { parents: instr.kind === 'COPY' && instr.parents, cmd: `${cmdName}` });
+      const th = performance.now();
       const hash = await sourcesHash(sources, inline, instr.excludes);
+      this.deps.logger.debug('build: copy hash', { ms: Math.round(performance.now() - th) });
       const rawDest = instr.dest;
       let dest = path.posix.isAbsolute(rawDest) ? rawDest : path.posix.join('/', rc.WorkingDir || '/', rawDest);
       const destIsDir = rawDest.endsWith('/') || rawDest === '.' || rawDest.endsWith('/.');
@@ -906,22 +914,24 @@ class BuildRun {
       await this.deps.layers.createRW(rwId, parentChain, { init: false });
       this.rwLayers.add(rwId);
       const root = await this.deps.layers.mountRW(rwId);
+      const tw = performance.now();
+      let layer: AsyncIterable<Uint8Array> | undefined;
       try {
         const owner = (await resolveChown(root, instr.chown)) ?? { uid: 0, gid: 0 };
-        await copyInto(
-          root,
-          sources,
-          inline,
-          { dest, destIsDir, owner, ...(chmod !== undefined ? { chmod } : {}), excludes: instr.excludes, extractArchives: instr.kind === 'ADD' },
-          cmdName,
-        );
+        const copyOpts = { dest, destIsDir, owner, ...(chmod !== undefined ? { chmod } : {}), excludes: instr.excludes, extractArchives: instr.kind === 'ADD' };
+        const members = await copyAsLayer(root, sources, inline, copyOpts, cmdName);
+        if (members) layer = tarStream(members);
+        else await copyInto(root, sources, inline, copyOpts, cmdName);
       } catch (err) {
         throw err instanceof EngineError ? new BuildError(`${cmdName} failed: ${err.message.replace(/^(COPY|ADD) failed: /, '')}`) : err;
       } finally {
+        this.deps.logger.debug('build: copy write', { ms: Math.round(performance.now() - tw), direct: layer !== undefined });
         await this.deps.layers.unmountRW(rwId).catch(() => undefined);
       }
-      const diff = await this.deps.layers.rwDiffTar(rwId);
-      await this.commit(state, stepConfig, diff, recorded.join(' '), '');
+      const tc = performance.now();
+      layer ??= await this.deps.layers.rwDiffTar(rwId);
+      await this.commit(state, stepConfig, layer, recorded.join(' '), '');
+      this.deps.logger.debug('build: copy commit', { ms: Math.round(performance.now() - tc) });
       await this.deps.layers.removeRW(rwId).catch(() => undefined);
       this.rwLayers.delete(rwId);
     } finally {

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { invalidParameter, notFound } from '../../common/errors.js';
 import { decompressed } from '../../storage/compression.js';
 import { TarReader } from '../../storage/tar/reader.js';
+import { emptyHeader, type TarHeader } from '../../storage/tar/header.js';
+import type { TarMember } from '../../storage/tar/writer.js';
 import { cleanPath, PatternMatcher } from '../dockerignore.js';
 import type { SourceNode, SourceType } from './context.js';
 
@@ -442,5 +444,125 @@ async function extractArchive(node: SourceNode, dest: string): Promise<void> {
     }
     await fs.lchown(target, h.uid, h.gid).catch(() => undefined);
     if (h.type !== 'symlink') await fs.utimes(target, h.mtime, h.mtime).catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// COPY as a layer tar, without writing the files twice
+
+/**
+ * The members of the layer a COPY makes, computed against the parent's
+ * root filesystem (mounted at root, only read): the files go straight into
+ * the layer store's extraction instead of into a writable layer first and
+ * then through a diff. Returns undefined when a source would replace
+ * something of another type in the parent (a file over a directory) or an
+ * ADD archive needs extracting: the caller then copies into a writable
+ * layer, whose diff handles those.
+ */
+export async function copyAsLayer(root: string, sources: ResolvedSource[], inline: InlineSource[], opts: CopyOptions, cmd: string): Promise<TarMember[] | undefined> {
+  const count = sources.length + inline.length;
+  if (count > 1 && !opts.destIsDir) {
+    throw invalidParameter(`When using ${cmd} with more than one source file, the destination must be a directory and end with a /`);
+  }
+  const destIsDir = opts.destIsDir || count > 1;
+  const destHost = await resolveInRoot(root, opts.dest);
+  const destRel = path.relative(root, destHost);
+  if (destRel.startsWith('..')) return undefined;
+  const matcher = opts.excludes.length ? new PatternMatcher(opts.excludes) : undefined;
+  const members: TarMember[] = [];
+  const planned = new Set<string>();
+  const existing = async (rel: string): Promise<'dir' | 'other' | undefined> => {
+    const st = await fs.lstat(path.join(root, rel)).catch(() => undefined);
+    if (!st) return undefined;
+    return st.isDirectory() ? 'dir' : 'other';
+  };
+  const header = (rel: string, type: TarHeader['type'], mode: number, mtime: number, size = 0, linkname = ''): TarHeader => ({
+    ...emptyHeader(type === 'directory' ? `${rel}/` : rel, type),
+    mode,
+    uid: opts.owner.uid,
+    gid: opts.owner.gid,
+    mtime,
+    size,
+    linkname,
+  });
+  /** Directories up to rel that the parent lacks are created 0755 with the owner, as mkdirAll does. */
+  const ensureParents = async (rel: string): Promise<boolean> => {
+    const parts = rel.split('/').filter(Boolean);
+    let cur = '';
+    for (const part of parts) {
+      cur = cur ? `${cur}/${part}` : part;
+      if (planned.has(cur)) continue;
+      const kind = await existing(cur);
+      if (kind === 'other') return false;
+      if (kind === undefined) members.push({ header: header(cur, 'directory', 0o755, Date.now() / 1000) });
+      planned.add(cur);
+    }
+    return true;
+  };
+  const addNode = async (tree: SourceTree, node: SourceNode, rel: string): Promise<boolean> => {
+    const kind = planned.has(rel) ? undefined : await existing(rel);
+    const mode = opts.chmod ?? node.mode;
+    if (node.type === 'directory') {
+      if (kind === 'other') return false;
+      members.push({ header: header(rel, 'directory', mode, node.mtime) });
+      planned.add(rel);
+      return true;
+    }
+    if (kind === 'dir') return false;
+    let file = node;
+    if (node.type === 'hardlink') {
+      const linked = await tree.get(node.linkname);
+      if (!linked || linked.type !== 'file') return true;
+      file = linked;
+    }
+    if (file.type === 'file') {
+      members.push({ header: header(rel, 'file', mode, file.mtime, file.size), body: file.data ?? (file.hostPath ? fileChunks(file.hostPath) : Buffer.alloc(0)) });
+    } else if (file.type === 'symlink') {
+      members.push({ header: header(rel, 'symlink', 0o777, file.mtime, 0, file.linkname) });
+    }
+    planned.add(rel);
+    return true;
+  };
+  const addTree = async (tree: SourceTree, dir: SourceNode, targetRel: string, relBase: string): Promise<boolean> => {
+    for (const child of await tree.children(dir.rel)) {
+      const rel = relBase ? `${relBase}/${basename(child.rel)}` : basename(child.rel);
+      if (matcher?.matchesOrParentMatches(rel)) continue;
+      const target = `${targetRel}/${basename(child.rel)}`.replace(/^\//, '');
+      if (!(await addNode(tree, child, target))) return false;
+      if (child.type === 'directory' && !(await addTree(tree, child, target, rel))) return false;
+    }
+    return true;
+  };
+  const destIsExistingDir = (await existing(destRel)) === 'dir';
+  for (const src of sources) {
+    const { node, tree } = src;
+    const base = src.keepPath ? path.posix.join(destRel, src.keepPath) : destRel;
+    if (node.type === 'directory') {
+      const target = src.keepPath ? path.posix.join(base, basename(node.rel)) : base;
+      if (!(await ensureParents(target))) return undefined;
+      if (!(await addTree(tree, node, target, ''))) return undefined;
+      continue;
+    }
+    if (opts.extractArchives && node.type === 'file' && (await isArchive(node))) return undefined;
+    const intoDir = destIsDir || destIsExistingDir || src.keepPath !== '';
+    const target = intoDir ? path.posix.join(base, basename(node.rel)) : base;
+    if (!(await ensureParents(path.posix.dirname(target) === '.' ? '' : path.posix.dirname(target)))) return undefined;
+    if (!(await addNode(tree, node, target))) return undefined;
+  }
+  for (const f of inline) {
+    const target = destIsDir || destIsExistingDir ? path.posix.join(destRel, f.name) : destRel;
+    if (!(await ensureParents(path.posix.dirname(target) === '.' ? '' : path.posix.dirname(target)))) return undefined;
+    const node: SourceNode = { rel: f.name, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: Date.now() / 1000, size: f.data.length, linkname: '', data: f.data, contentHash: '' };
+    if (!(await addNode({ get: async () => undefined, children: async () => [] }, node, target))) return undefined;
+  }
+  return members;
+}
+
+async function* fileChunks(file: string): AsyncGenerator<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    for await (const chunk of handle.createReadStream()) yield chunk as Buffer;
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
