@@ -497,9 +497,10 @@ class BuildRun {
       shell: runConfig.Shell?.length ? [...runConfig.Shell] : [...DEFAULT_SHELL],
       args: this.buildArgs.stage(),
     };
-    if (imageId) await this.out(imageLine(imageId));
-    // ONBUILD triggers of the base image run first, in the child.
+    // ONBUILD triggers of the base image run first, in the child; the FROM
+    // step's image line comes after them (dockerd's order).
     const triggers = runConfig.OnBuild ?? [];
+    if (imageId && !triggers.length) await this.out(imageLine(imageId));
     if (triggers.length) {
       runConfig.OnBuild = [];
       await this.out(triggersLine(triggers.length));
