@@ -325,7 +325,7 @@ async function runBuild(ctx: BuildContext): Promise<number> {
     }
     const { progressReader } = await import('./progress-reader.js');
     const isTerminal = process.stdout.isTTY === true && !quiet;
-    body = progressReader(body, progressOut, { action: 'Sending build context to Docker daemon', total: 0, everyUpdate: isTerminal });
+    body = progressReader(body, progressOut, { action: 'Sending build context to Docker daemon', total: 0, everyUpdate: isTerminal }).stream();
 
     const [query, registryConfig] = await Promise.all([buildQuery(ctx, prepared.dockerfile, client.hostDescription), registryConfigHeader(ctx)]);
     let res;

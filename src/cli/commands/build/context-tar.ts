@@ -203,12 +203,16 @@ const CHUNK_SIZE = 1 << 20;
 const END_OF_ARCHIVE = BLOCK_SIZE * 2;
 
 /**
- * The entries as a tar stream (with Go's two zero blocks at the end). File
+ * The entries as a tar stream (with Go's two zero blocks at the end). With
+ * endAfterLastData the archive stops right after the last entry's data, no
+ * padding and no end blocks: what docker's archive.ReplaceFileTarWrapper
+ * sends (its tar writer is closed after the pipe it writes to), which
+ * dockerd and berthd accept. File
  * contents are read when the consumer asks for more, synchronously into
  * 1 MiB chunks; a file that shrank since the walk is padded with zeros, one
  * that grew is cut at its walked size (the header is already out).
  */
-export function tarStream(entries: readonly ContextEntry[]): Readable {
+export function tarStream(entries: readonly ContextEntry[], options: { endAfterLastData?: boolean } = {}): Readable {
   let index = 0;
   // what is being copied: bytes from an open file or from memory, then zero padding
   let fd = -1;
@@ -249,6 +253,7 @@ export function tarStream(entries: readonly ContextEntry[]): Readable {
   let queued: ContextEntry | undefined;
   const beginData = (entry: ContextEntry, dataSize: number): void => {
     padding = paddedSize(dataSize) - dataSize;
+    if (options.endAfterLastData && index >= entries.length) padding = 0;
     if (dataSize === 0) return;
     remaining = dataSize;
     if (entry.content) {
@@ -305,8 +310,9 @@ export function tarStream(entries: readonly ContextEntry[]): Readable {
       }
       if (endWritten) break;
       if (index >= entries.length) {
-        padding = END_OF_ARCHIVE;
         endWritten = true;
+        if (options.endAfterLastData) break;
+        padding = END_OF_ARCHIVE;
         continue;
       }
       pos += startEntry(entries[index++]!, chunk, pos);

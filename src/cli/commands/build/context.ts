@@ -232,9 +232,15 @@ function currentUmask(): number {
  * archive.Tar of a temporary directory does (owner and mode of a file the
  * CLI just created, no chown).
  */
-export async function contextFromReader(input: AsyncIterable<Buffer | string>, dockerfileName: string): Promise<{ body: Readable; dockerfile: string }> {
+export async function contextFromReader(
+  input: AsyncIterable<Buffer | string>,
+  dockerfileName: string,
+  detected?: (archive: boolean) => void,
+): Promise<{ body: Readable; dockerfile: string }> {
   const { head, all } = await peek(input, ARCHIVE_PEEK_SIZE);
-  if (isArchive(head)) return { body: all, dockerfile: dockerfileName };
+  const archive = isArchive(head);
+  detected?.(archive);
+  if (archive) return { body: all, dockerfile: dockerfileName };
   if (dockerfileName === '-') throw prepareError('build context is not an archive');
   if (dockerfileName !== '') throw prepareError('ambiguous Dockerfile source: both stdin and flag correspond to Dockerfiles');
   const content = await readAllBytes(all);
@@ -258,10 +264,12 @@ export async function contextFromReader(input: AsyncIterable<Buffer | string>, d
 
 /** Go's net/http error text for a failed GET, as far as Node tells us. */
 function goGetError(url: string, err: unknown): string {
-  const cause = (err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException);
+  const cause = err as NodeJS.ErrnoException;
   let hostPort = '';
+  let host = '';
   try {
     const u = new URL(url);
+    host = u.hostname;
     hostPort = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
   } catch {
     // not a URL: keep the message
@@ -270,9 +278,12 @@ function goGetError(url: string, err: unknown): string {
     case 'ECONNREFUSED':
       return `Get ${goQuote(url)}: dial tcp ${hostPort}: connect: connection refused`;
     case 'ENOTFOUND':
-      return `Get ${goQuote(url)}: dial tcp: lookup ${hostPort.replace(/:\d+$/, '')}: no such host`;
+    case 'EAI_AGAIN':
+      return `Get ${goQuote(url)}: dial tcp: lookup ${host}: no such host`;
     case 'ETIMEDOUT':
       return `Get ${goQuote(url)}: dial tcp ${hostPort}: i/o timeout`;
+    case 'ENETUNREACH':
+      return `Get ${goQuote(url)}: dial tcp ${hostPort}: connect: network is unreachable`;
     default:
       return `Get ${goQuote(url)}: ${cause instanceof Error ? cause.message : String(err)}`;
   }
@@ -282,26 +293,54 @@ export interface ProgressSink {
   write(text: string): unknown;
 }
 
+/** Go's http.Get: follows up to 10 redirects. */
+async function httpGet(url: string): Promise<import('node:http').IncomingMessage> {
+  const [http, https] = await Promise.all([import('node:http'), import('node:https')]);
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const mod = current.startsWith('https:') ? https : http;
+      const req = mod.get(current, { headers: { 'User-Agent': 'Go-http-client/1.1' } }, resolve);
+      req.on('error', (err) => reject(new BuildContextError(goGetError(current, err))));
+    });
+    const location = res.headers.location;
+    if (res.statusCode !== undefined && [301, 302, 303, 307, 308].includes(res.statusCode) && location) {
+      res.resume();
+      if (redirects >= 9) throw new BuildContextError(`Get ${goQuote(location)}: stopped after 10 redirects`);
+      current = new URL(location, current).toString();
+      continue;
+    }
+    return res;
+  }
+}
+
 /**
  * GetContextFromURL: downloads the URL (a tar or a Dockerfile), showing
  * "Downloading build context from remote url: <url>" progress on `progress`.
  */
 export async function contextFromURL(url: string, dockerfileName: string, progress: ProgressSink): Promise<{ body: Readable; dockerfile: string }> {
-  let response: Response;
+  let response: import('node:http').IncomingMessage;
   try {
-    response = await fetch(url, { redirect: 'follow' });
+    response = await httpGet(url);
   } catch (err) {
-    throw prepareError(`unable to download remote context ${url}: ${goGetError(url, err)}`);
+    throw prepareError(`unable to download remote context ${url}: ${(err as Error).message}`);
   }
-  if (response.status >= 400) {
-    const text = (await response.text()).trim();
-    throw prepareError(`unable to download remote context ${url}: failed to GET ${url} with status ${response.status} ${response.statusText}: ${text}`);
+  const status = response.statusCode ?? 0;
+  if (status >= 400) {
+    const text = (await readAllBytes(response)).toString('utf8').trim();
+    throw prepareError(`unable to download remote context ${url}: failed to GET ${url} with status ${status} ${response.statusMessage ?? ''}: ${text}`);
   }
-  const total = Number(response.headers.get('content-length') ?? '-1');
-  const body = response.body ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]);
+  const length = Number(response.headers['content-length'] ?? '-1');
+  const total = Number.isFinite(length) && length >= 0 ? length : 0;
   const { progressReader } = await import('./progress-reader.js');
-  const counted = progressReader(body, progress, { action: `Downloading build context from remote url: ${url}`, total: total >= 0 ? total : 0, everyUpdate: true });
-  return contextFromReader(counted, dockerfileName);
+  const counted = progressReader(response, progress, { action: `Downloading build context from remote url: ${url}`, total, everyUpdate: true });
+  return contextFromReader(counted.source, dockerfileName, (archive) => {
+    // An archive streams on to the daemon, which stops at the data's end:
+    // with a known length that end came with the last bytes, so docker
+    // never reads again and never prints the final update. A Dockerfile is
+    // read to the end once more.
+    if (archive && total > 0) counted.skipLastUpdate();
+  });
 }
 
 interface GitRepo {
@@ -522,7 +561,8 @@ export function directoryContext(options: DirectoryContextOptions): { body: Read
     }
     dockerfile = randomName;
   }
-  return { body: tarStream(entries), dockerfile, entries };
+  // docker's ReplaceFileTarWrapper ends the archive short: so does berth, byte for byte
+  return { body: tarStream(entries, { endAfterLastData: extra !== undefined }), dockerfile, entries };
 }
 
 /**

@@ -28,11 +28,27 @@ export function progressLine(action: string, current: number, total: number): st
   return `${action} ${text}${text === '' ? '\r\n' : '\r'}`;
 }
 
-/** Passes `input` through, writing progress updates to `out`; the last one when the input ends. */
-export function progressReader(input: AsyncIterable<Buffer | string>, out: { write(text: string): unknown }, options: ProgressReaderOptions): Readable {
+/** A pass-through stream drawing progress, and a switch for docker's silent ending (see contextFromURL). */
+export interface ProgressStream {
+  /** The data, pulled on demand (a Readable would read ahead, past the point where docker stops). */
+  source: AsyncGenerator<Buffer>;
+  /** The same as a stream. */
+  stream(): Readable;
+  /** Leave out the final update: the reader will not be read again after its last data. */
+  skipLastUpdate(): void;
+}
+
+/**
+ * Passes `input` through, writing progress updates to `out`; the last one
+ * when the input ends. With a known total, reaching it counts as the end of
+ * the data (Go's HTTP body returns EOF with its last bytes): that update is
+ * written at once.
+ */
+export function progressReader(input: AsyncIterable<Buffer | string>, out: { write(text: string): unknown }, options: ProgressReaderOptions): ProgressStream {
   const now = options.now ?? Date.now;
   let current = 0;
   let lastUpdate = 0;
+  let skipLast = false;
   // a token bucket of one: the first update may go at once
   let lastAllowed = -Infinity;
   let updateEvery = UPDATE_EVERY_BYTES;
@@ -49,13 +65,20 @@ export function progressReader(input: AsyncIterable<Buffer | string>, out: { wri
     for await (const raw of input) {
       const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
       current += chunk.length;
-      if (current - lastUpdate > updateEvery) {
+      if (current - lastUpdate > updateEvery || (options.total > 0 && current >= options.total)) {
         update(false);
         lastUpdate = current;
       }
       yield chunk;
     }
-    update(true);
+    if (!skipLast) update(true);
   }
-  return Readable.from(counted(), { objectMode: false });
+  const source = counted();
+  return {
+    source,
+    stream: () => Readable.from(source, { objectMode: false }),
+    skipLastUpdate: () => {
+      skipLast = true;
+    },
+  };
 }
