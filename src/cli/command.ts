@@ -5,9 +5,6 @@
 // are laid out as docker 28 prints them, with the binary's name substituted.
 // Grammar and help only: command modules do the work.
 
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-
 import {
   FlagError,
   FlagSet,
@@ -18,6 +15,11 @@ import {
   type FlagSpecs,
   type FlagValues,
 } from './flags.js';
+
+// Builtins through process.getBuiltinModule, not an ESM import: every CLI
+// start loads this module, and import facades cost (see docs/cli.md).
+const { homedir } = process.getBuiltinModule('node:os');
+const { join } = process.getBuiltinModule('node:path');
 
 export interface TextWriter {
   write(chunk: string): unknown;
@@ -157,6 +159,22 @@ export interface GroupSpec {
   readonly hidden?: boolean;
 }
 
+/**
+ * A command registered without loading its module: what listings and the
+ * tree walk need (name, aliases, one-line description, hidden), and how to
+ * load the rest (flags, help, run) once the command is the one invoked.
+ * Startup cost is then that of the invoked command's imports only.
+ * `registry.loadAll()` checks that these fields match the loaded spec.
+ */
+export interface LazyCommand {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly description: string;
+  readonly hidden?: boolean;
+  /** `async () => (await import('./ls.js')).imageLsCommand` */
+  readonly load: () => Promise<CommandSpec>;
+}
+
 export interface RootSpec {
   /** The binary's name, "berth". */
   readonly name: string;
@@ -198,19 +216,30 @@ export function defineCommand<const F extends FlagSpecs>(spec: CommandSpec<F>): 
 
 type NodeKind = 'root' | 'group' | 'command' | 'help';
 
+/**
+ * What only a command's own help, flag parsing and run need. Filled in when
+ * a lazily registered command is loaded; shared (by reference) between a
+ * command and its top-level shortcuts, so loading either fills both.
+ */
+interface NodeDetail {
+  long: string | undefined;
+  example: string | undefined;
+  /** The use line after the name. */
+  usage: string;
+  flags: FlagSpecs;
+  command: CommandSpec | undefined;
+  /** Set until a lazily registered command is loaded. */
+  load: (() => Promise<CommandSpec>) | undefined;
+}
+
 interface CommandNode {
   readonly kind: NodeKind;
   readonly name: string;
   readonly aliases: readonly string[];
   readonly parent: CommandNode | undefined;
   readonly description: string;
-  readonly long: string | undefined;
-  readonly example: string | undefined;
-  /** The use line after the name. */
-  readonly usage: string;
   readonly hidden: boolean;
-  readonly flags: FlagSpecs;
-  readonly command: CommandSpec | undefined;
+  readonly detail: NodeDetail;
   readonly children: CommandNode[];
   /** For a top-level shortcut (`ps`), the command it stands for (`container ls`). */
   readonly canonical: CommandNode | undefined;
@@ -262,12 +291,8 @@ export class CommandRegistry {
       aliases: [],
       parent: undefined,
       description: root.description,
-      long: undefined,
-      example: undefined,
-      usage: '[OPTIONS] COMMAND [ARG...]',
       hidden: false,
-      flags: {},
-      command: undefined,
+      detail: fixedDetail('[OPTIONS] COMMAND [ARG...]'),
       children: [],
       canonical: undefined,
       shortcuts: [],
@@ -280,12 +305,8 @@ export class CommandRegistry {
       aliases: [],
       parent: this.root,
       description: 'Help about the command',
-      long: undefined,
-      example: undefined,
-      usage: '[command]',
       hidden: true,
-      flags: {},
-      command: undefined,
+      detail: fixedDetail('[command]'),
       children: [],
       canonical: undefined,
       shortcuts: [],
@@ -302,12 +323,30 @@ export class CommandRegistry {
       aliases: spec.aliases ?? [],
       parent,
       description: spec.description,
-      long: spec.long,
-      example: spec.example,
-      usage: spec.usage,
       hidden: spec.hidden ?? false,
-      flags: spec.flags,
-      command: spec,
+      detail: { ...specDetail(spec), load: undefined },
+      children: [],
+      canonical: undefined,
+      shortcuts: [],
+      common: placement.common,
+    });
+    return this;
+  }
+
+  /**
+   * Registers a command whose module is imported only when it is invoked
+   * (or its help shown): `berth ps` then loads ps's code and nothing else.
+   */
+  addLazy(command: LazyCommand, placement: Placement = {}): this {
+    const parent = this.resolveGroup(placement.parent ?? []);
+    this.attach(parent, {
+      kind: 'command',
+      name: command.name,
+      aliases: command.aliases ?? [],
+      parent,
+      description: command.description,
+      hidden: command.hidden ?? false,
+      detail: { long: undefined, example: undefined, usage: '', flags: {}, command: undefined, load: command.load },
       children: [],
       canonical: undefined,
       shortcuts: [],
@@ -325,12 +364,8 @@ export class CommandRegistry {
       aliases: spec.aliases ?? [],
       parent,
       description: spec.description,
-      long: spec.long,
-      example: spec.example,
-      usage: '',
       hidden: spec.hidden ?? false,
-      flags: {},
-      command: undefined,
+      detail: { ...fixedDetail(''), long: spec.long, example: spec.example },
       children: [],
       canonical: undefined,
       shortcuts: [],
@@ -346,7 +381,7 @@ export class CommandRegistry {
    */
   shortcut(name: string, target: readonly string[], placement: { readonly common?: number; readonly hidden?: boolean } = {}): this {
     const canonical = this.resolve(target);
-    if (!canonical || canonical.kind !== 'command' || !canonical.command) {
+    if (!canonical || canonical.kind !== 'command') {
       throw new Error(`shortcut ${name}: no command ${target.join(' ')}`);
     }
     const node: CommandNode = {
@@ -369,12 +404,44 @@ export class CommandRegistry {
     return new Dispatch(this, this.root, this.rootSpec, io).run(argv);
   }
 
-  /** The help text `berth <path...> --help` prints. */
+  /** The help text `berth <path...> --help` prints (a lazy command must have been loaded: see `load`). */
   helpText(path: readonly string[], io: Pick<CliIO, 'env' | 'terminalWidth'> = { env: {} }): string {
     const node = this.resolve(path);
     if (!node) throw new Error(`no command ${path.join(' ')}`);
+    if (node.detail.load) throw new Error(`command ${path.join(' ')} is not loaded yet`);
     const dispatch = new Dispatch(this, this.root, this.rootSpec, { ...io, stdout: nullWriter, stderr: nullWriter });
     return dispatch.helpText(node);
+  }
+
+  /** Loads the lazily registered command at `path`, if it is one. */
+  async load(path: readonly string[]): Promise<void> {
+    const node = this.resolve(path);
+    if (!node) throw new Error(`no command ${path.join(' ')}`);
+    await loadDetail(node);
+  }
+
+  /**
+   * Loads every lazily registered command and checks that what was
+   * registered (name, aliases, description, hidden) is what its spec says:
+   * listings show the registered fields, the command's own help the spec's.
+   */
+  async loadAll(): Promise<void> {
+    const problems: string[] = [];
+    const visit = async (node: CommandNode, path: string): Promise<void> => {
+      if (node.kind === 'command' && !node.canonical) {
+        const lazy = node.detail.load !== undefined;
+        await loadDetail(node);
+        const spec = node.detail.command;
+        if (lazy && spec) {
+          const registered = JSON.stringify([node.name, node.aliases, node.description, node.hidden]);
+          const declared = JSON.stringify([spec.name, spec.aliases ?? [], spec.description, spec.hidden ?? false]);
+          if (registered !== declared) problems.push(`${path}: registered ${registered}, spec ${declared}`);
+        }
+      }
+      for (const child of node.children) await visit(child, `${path} ${child.name}`);
+    };
+    await visit(this.root, this.root.name);
+    if (problems.length > 0) throw new Error(`lazy command registrations differ from their specs:\n${problems.join('\n')}`);
   }
 
   private resolve(path: readonly string[]): CommandNode | undefined {
@@ -398,6 +465,22 @@ export class CommandRegistry {
     parent.children.push(node);
     parent.children.sort(byName);
   }
+}
+
+function fixedDetail(usage: string): NodeDetail {
+  return { long: undefined, example: undefined, usage, flags: {}, command: undefined, load: undefined };
+}
+
+function specDetail(spec: CommandSpec): Omit<NodeDetail, 'load'> {
+  return { long: spec.long, example: spec.example, usage: spec.usage, flags: spec.flags, command: spec };
+}
+
+/** Imports a lazily registered command's module and fills its node (and its shortcuts, which share the detail). */
+async function loadDetail(node: CommandNode): Promise<void> {
+  const load = node.detail.load;
+  if (!load) return;
+  const spec = await load();
+  Object.assign(node.detail, specDetail(spec), { load: undefined });
 }
 
 const nullWriter: TextWriter = { write: () => undefined };
@@ -457,13 +540,14 @@ class Dispatch {
       }
       if (set.changed.has('help')) help = set.values.help === true;
       node = step.next;
-      set = new FlagSet(withHelpFlag(node.flags), { warn: (line) => this.io.stdout.write(line) });
+      await loadDetail(node);
+      set = new FlagSet(withHelpFlag(node.detail.flags), { warn: (line) => this.io.stdout.write(line) });
       args = step.rest;
     }
 
     let outcome;
     try {
-      outcome = set.parse(args, { interspersed: node.command?.interspersed ?? true });
+      outcome = set.parse(args, { interspersed: node.detail.command?.interspersed ?? true });
     } catch (err) {
       if (!(err instanceof HelpRequested)) return this.flagFailure(node, err);
       help = true;
@@ -481,7 +565,7 @@ class Dispatch {
       case 'group':
         return this.runGroup(node, outcome.args);
       case 'help':
-        return this.runHelp(outcome.args);
+        return await this.runHelp(outcome.args);
       case 'command':
         return this.runCommand(node, set, outcome.args, outcome.argsLenAtDash);
     }
@@ -547,7 +631,7 @@ class Dispatch {
     return 1;
   }
 
-  private runHelp(topic: readonly string[]): number {
+  private async runHelp(topic: readonly string[]): Promise<number> {
     let node = this.root;
     let i = 0;
     for (; i < topic.length; i++) {
@@ -559,12 +643,13 @@ class Dispatch {
       this.io.stderr.write(`unknown help topic: ${topic.slice(i).join(' ')}\n`);
       return 1;
     }
+    await loadDetail(node);
     this.io.stdout.write(this.helpText(node));
     return 0;
   }
 
   private async runCommand(node: CommandNode, set: FlagSet, args: string[], argsLenAtDash: number): Promise<number> {
-    const spec = node.command;
+    const spec = node.detail.command;
     if (!spec) return 1;
     const argsError = this.checkArgs(node, spec.args, args);
     if (argsError !== undefined) {
@@ -681,11 +766,11 @@ class Dispatch {
 
   useLine(node: CommandNode): string {
     const head = node.parent ? `${this.pathOf(node.parent)} ${node.name}` : node.name;
-    return node.usage === '' ? head : `${head} ${node.usage}`;
+    return node.detail.usage === '' ? head : `${head} ${node.detail.usage}`;
   }
 
   private flagsOf(node: CommandNode): FlagSpecs {
-    return node.kind === 'root' ? this.globalSpecs : withHelpFlag(node.flags);
+    return node.kind === 'root' ? this.globalSpecs : withHelpFlag(node.detail.flags);
   }
 
   private hasAvailableFlags(node: CommandNode): boolean {
@@ -727,10 +812,10 @@ class Dispatch {
     let out = 'Usage:  ';
     if (hasSubCommands) out += `${this.pathOf(node)}${this.hasAvailableFlags(node) ? ' [OPTIONS]' : ''} COMMAND`;
     else out += this.useLine(node);
-    out += `\n\n${goTrimSpace(node.long ?? node.description)}`;
+    out += `\n\n${goTrimSpace(node.detail.long ?? node.description)}`;
     const aliases = this.aliasesLine(node);
     if (aliases !== undefined) out += `\n\nAliases:\n  ${aliases}`;
-    if (node.example) out += `\n\nExamples:\n${node.example}`;
+    if (node.detail.example) out += `\n\nExamples:\n${node.detail.example}`;
     const columns = (this.io.terminalWidth ?? 80) - 1;
     if (!isRoot && this.hasAvailableFlags(node)) {
       out += `\n\nOptions:\n${formatFlagUsages(this.flagsOf(node), columns).trimEnd()}`;

@@ -1,7 +1,10 @@
 // berth's own version, from package.json (the single source of truth).
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+// Builtins through process.getBuiltinModule: the CLI loads this module on
+// every start, and an ESM import of node:fs builds a facade that loads
+// fs/promises and readline (~7 ms of `berth ps`).
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
+const path = process.getBuiltinModule('node:path');
 
 function readPackageVersion(): string {
   // dist/src/common/version.js → ../../../package.json

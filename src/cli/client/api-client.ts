@@ -2,10 +2,17 @@
 // dockerd-style version negotiation done lazily (one round trip saved per
 // command: requests go out as /v1.47 and fall back to /_ping only when the
 // server refuses that version).
-import http from 'node:http';
-import https from 'node:https';
-import { readFileSync } from 'node:fs';
-import { Readable, type Duplex } from 'node:stream';
+//
+// Requests go through ./http1.ts (node:net), not node:http: every CLI command
+// starts with one, and node:http's first request costs several times more
+// (see docs/cli.md). Builtins come from process.getBuiltinModule: an ESM
+// `import` of a builtin builds a facade that reads every export, which for
+// node:http loads undici, http2, zlib and tls.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import { Http1Client, type Http1Response, type Http1Upgrade } from './http1.js';
+
+const { Readable: ReadableClass } = process.getBuiltinModule('node:stream');
 
 export const CLIENT_API_VERSION = '1.47';
 
@@ -27,7 +34,7 @@ export interface ClientOptions {
 /** A response whose body may already have been read once (for negotiation). */
 export interface ApiResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
   body: Readable;
 }
 
@@ -62,11 +69,8 @@ export class ConnectionError extends Error {
 export class ApiClient {
   private version: string;
   private negotiated: boolean;
-  private readonly agent: http.Agent;
+  private readonly http: Http1Client;
   private readonly socketPath?: string;
-  private readonly hostname?: string;
-  private readonly port?: number;
-  private readonly secure: boolean;
 
   constructor(readonly options: ClientOptions) {
     this.version = options.version ?? CLIENT_API_VERSION;
@@ -74,23 +78,22 @@ export class ApiClient {
     const h = options.host;
     if (h.startsWith('unix://')) {
       this.socketPath = h.slice('unix://'.length);
-      this.secure = false;
-    } else {
-      const u = new URL(h.replace(/^tcp:/, options.tls ? 'https:' : 'http:'));
-      this.hostname = u.hostname.replace(/^\[|\]$/g, '');
-      this.secure = u.protocol === 'https:' || options.tls !== undefined;
-      this.port = u.port ? Number(u.port) : this.secure ? 2376 : 2375;
+      this.http = new Http1Client({ socketPath: this.socketPath, hostHeader: 'api.moby.localhost' });
+      return;
     }
+    const u = new URL(h.replace(/^tcp:/, options.tls ? 'https:' : 'http:'));
+    const hostname = u.hostname.replace(/^\[|\]$/g, '');
+    const secure = u.protocol === 'https:' || options.tls !== undefined;
+    const port = u.port ? Number(u.port) : secure ? 2376 : 2375;
     const tls = options.tls;
-    this.agent = this.secure
-      ? new https.Agent({
-          keepAlive: true,
-          ca: tls?.ca ? readFileSync(tls.ca) : undefined,
-          cert: tls?.cert ? readFileSync(tls.cert) : undefined,
-          key: tls?.key ? readFileSync(tls.key) : undefined,
-          rejectUnauthorized: tls?.verify ?? true,
-        })
-      : new http.Agent({ keepAlive: true });
+    const read = (file: string | undefined): Buffer | undefined =>
+      file ? process.getBuiltinModule('node:fs').readFileSync(file) : undefined;
+    this.http = new Http1Client({
+      host: hostname,
+      port,
+      hostHeader: u.host,
+      tls: secure ? { ca: read(tls?.ca), cert: read(tls?.cert), key: read(tls?.key), rejectUnauthorized: tls?.verify ?? true } : undefined,
+    });
   }
 
   get apiVersion(): string {
@@ -103,7 +106,7 @@ export class ApiClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.http.close();
   }
 
   private buildPath(path: string, query?: RequestOptions['query']): string {
@@ -121,18 +124,6 @@ export class ApiClient {
     return p;
   }
 
-  private requestOptions(method: string, path: string, headers: Record<string, string>): http.RequestOptions {
-    return {
-      method,
-      path,
-      agent: this.agent,
-      socketPath: this.socketPath,
-      hostname: this.socketPath ? 'api.moby.localhost' : this.hostname,
-      port: this.socketPath ? undefined : this.port,
-      headers: { 'User-Agent': 'berth-cli', ...headers },
-    };
-  }
-
   private connectionError(err: NodeJS.ErrnoException): ConnectionError {
     if (this.socketPath) {
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
@@ -147,45 +138,51 @@ export class ApiClient {
 
   /** Send a request; resolves with the response (any status). */
   async raw(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
-    const res = await this.send(method, path, opts);
-    if (res.statusCode === 400 && !this.negotiated) {
+    const res = asResponse(await this.send(method, path, opts));
+    if (res.status === 400 && !this.negotiated) {
       // The server may be older than our version: negotiate and retry once.
-      const body = await readAll(res);
+      const body = await readAll(res.body);
       const msg = safeMessage(body);
       if (/client version .* is too new/.test(msg) && !opts.stream) {
         await this.negotiate();
         return asResponse(await this.send(method, path, opts));
       }
-      return { status: 400, headers: res.headers, body: Readable.from([body]) };
+      return { status: 400, headers: res.headers, body: ReadableClass.from([body]) };
     }
-    return asResponse(res);
+    return res;
   }
 
-  private send(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  private async send(method: string, path: string, opts: RequestOptions, upgrade = false): Promise<Http1Response | Http1Upgrade> {
+    const headers: Record<string, string> = { 'User-Agent': 'berth-cli' };
+    if (upgrade) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
+    Object.assign(headers, opts.headers ?? {});
     let payload: Buffer | undefined;
     if (opts.body !== undefined) {
       payload = Buffer.from(JSON.stringify(opts.body));
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(payload.length);
-    } else if (opts.stream) {
+    } else if (opts.stream && !upgrade) {
       headers['Content-Type'] = opts.contentType ?? 'application/x-tar';
     }
-    const mod = this.secure ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = mod.request(this.requestOptions(method, this.buildPath(path, opts.query), headers), resolve);
-      req.on('error', (err: NodeJS.ErrnoException) => reject(err.code ? this.connectionError(err) : err));
-      if (payload) req.end(payload);
-      else if (opts.stream) opts.stream.pipe(req);
-      else req.end();
-    });
+    try {
+      return await this.http.request({
+        method,
+        path: this.buildPath(path, opts.query),
+        headers,
+        body: payload,
+        stream: upgrade ? undefined : opts.stream,
+        upgrade,
+      });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw e.code ? this.connectionError(e) : e;
+    }
   }
 
   async negotiate(): Promise<void> {
-    const res = await this.send('GET', '/_ping', {}).catch((err: unknown) => {
-      throw err;
-    });
-    await readAll(res);
+    const res = await this.send('GET', '/_ping', {});
+    const body = 'body' in res ? res.body : undefined;
+    if (body) await readAll(body);
     const v = res.headers['api-version'];
     const serverVersion = Array.isArray(v) ? v[0] : v;
     this.negotiated = true;
@@ -221,38 +218,22 @@ export class ApiClient {
    * socket carries the raw stream both ways.
    */
   async hijack(method: string, path: string, opts: RequestOptions = {}): Promise<{ socket: Duplex; head: Buffer; contentType: string }> {
-    const attempt = (): Promise<{ socket: Duplex; head: Buffer; contentType: string } | { res: http.IncomingMessage }> => {
-      const headers: Record<string, string> = { Connection: 'Upgrade', Upgrade: 'tcp', ...(opts.headers ?? {}) };
-      let payload: Buffer | undefined;
-      if (opts.body !== undefined) {
-        payload = Buffer.from(JSON.stringify(opts.body));
-        headers['Content-Type'] = 'application/json';
-        headers['Content-Length'] = String(payload.length);
-      }
-      const mod = this.secure ? https : http;
-      // Hijacked sockets must not return to the keep-alive pool.
-      const reqOpts = { ...this.requestOptions(method, this.buildPath(path, opts.query), headers), agent: false as const };
-      if (this.secure) Object.assign(reqOpts, { ca: (this.agent as https.Agent).options.ca, cert: (this.agent as https.Agent).options.cert, key: (this.agent as https.Agent).options.key, rejectUnauthorized: (this.agent as https.Agent).options.rejectUnauthorized });
-      return new Promise((resolve, reject) => {
-        const req = mod.request(reqOpts);
-        req.on('upgrade', (res, socket, head) => {
-          const ct = res.headers['content-type'];
-          resolve({ socket, head, contentType: Array.isArray(ct) ? ct[0]! : (ct ?? '') });
-        });
-        req.on('response', (res) => resolve({ res }));
-        req.on('error', (err: NodeJS.ErrnoException) => reject(err.code ? this.connectionError(err) : err));
-        req.end(payload);
-      });
+    const attempt = async (): Promise<{ socket: Duplex; head: Buffer; contentType: string } | { res: Http1Response }> => {
+      // A hijacked connection never returns to the idle pool (http1 opens a fresh one for upgrades).
+      const r = await this.send(method, path, opts, true);
+      if (r.kind === 'response') return { res: r };
+      const ct = r.headers['content-type'];
+      return { socket: r.socket, head: r.head, contentType: Array.isArray(ct) ? ct[0]! : (ct ?? '') };
     };
     let r = await attempt();
     if ('res' in r) {
-      const body = await readAll(r.res);
-      const status = r.res.statusCode ?? 0;
+      const body = await readAll(r.res.body);
+      const status = r.res.status;
       const msg = safeMessage(body);
       if (status === 400 && !this.negotiated && /client version .* is too new/.test(msg)) {
         await this.negotiate();
         r = await attempt();
-        if ('res' in r) throw new ApiError(r.res.statusCode ?? 0, safeMessage(await readAll(r.res)));
+        if ('res' in r) throw new ApiError(r.res.status, safeMessage(await readAll(r.res.body)));
         return r;
       }
       throw new ApiError(status, msg);
@@ -278,8 +259,10 @@ export function safeMessage(body: Buffer): string {
   return text.trim();
 }
 
-function asResponse(res: http.IncomingMessage): ApiResponse {
-  return { status: res.statusCode ?? 0, headers: res.headers, body: res };
+function asResponse(res: Http1Response | Http1Upgrade): ApiResponse {
+  // An upgrade answers only a request that asked for one (hijack).
+  if (res.kind === 'upgrade') throw new Error(`unexpected protocol upgrade (status ${res.status})`);
+  return { status: res.status, headers: res.headers, body: res.body };
 }
 
 function compare(a: string, b: string): number {

@@ -2,12 +2,17 @@
 // (~/.docker/contexts/meta/<sha256(name)>/meta.json and .../tls/<sha256(name)>/docker/),
 // so berth and docker share a user's endpoints. Also resolves which daemon a
 // command talks to: -H, DOCKER_HOST, --context, DOCKER_CONTEXT, currentContext.
-import { createHash } from 'node:crypto';
-import { promises as fs, readFileSync, readdirSync, existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { writeFileAtomic } from '../../common/fsutil.js';
+//
+// Every command resolves its endpoint through here, so this module stays
+// cheap to load: builtins through process.getBuiltinModule (an ESM import of
+// node:fs builds a facade that loads fs/promises and readline, ~7 ms), and
+// node:crypto and the file writer only when a context is named or written.
+import type { writeFileAtomic as WriteFileAtomic } from '../../common/fsutil.js';
 import type { TlsConfig } from './api-client.js';
+
+const { readFileSync, readdirSync, existsSync } = process.getBuiltinModule('node:fs');
+const os = process.getBuiltinModule('node:os');
+const path = process.getBuiltinModule('node:path');
 
 export const DEFAULT_HOST = 'unix:///run/berth/berth.sock';
 export const DEFAULT_CONTEXT = 'default';
@@ -41,13 +46,21 @@ export function readCliConfig(dir: string): Record<string, unknown> {
 
 /** Update keys of config.json, keeping every other key, mode 0600. */
 export async function updateCliConfig(dir: string, update: (cfg: Record<string, unknown>) => void): Promise<void> {
+  const { writeFileAtomic, fs } = await writeTools();
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const cfg = readCliConfig(dir);
   update(cfg);
   await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(cfg, null, '\t') + '\n', 0o600);
 }
 
-const contextId = (name: string): string => createHash('sha256').update(name).digest('hex');
+const contextId = (name: string): string =>
+  process.getBuiltinModule('node:crypto').createHash('sha256').update(name).digest('hex');
+
+/** What writing contexts and config.json needs, loaded when something is written. */
+async function writeTools(): Promise<{ writeFileAtomic: typeof WriteFileAtomic; fs: typeof import('node:fs/promises') }> {
+  const { writeFileAtomic } = await import('../../common/fsutil.js');
+  return { writeFileAtomic, fs: process.getBuiltinModule('node:fs/promises') };
+}
 
 export class ContextStore {
   constructor(readonly dir: string) {}
@@ -88,11 +101,13 @@ export class ContextStore {
 
   async create(meta: ContextMeta): Promise<void> {
     const dir = this.metaDir(meta.Name);
+    const { writeFileAtomic, fs } = await writeTools();
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
     await writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify(meta), 0o644);
   }
 
   async remove(name: string): Promise<void> {
+    const { fs } = await writeTools();
     await fs.rm(this.metaDir(name), { recursive: true, force: true });
     await fs.rm(path.dirname(this.tlsDir(name)), { recursive: true, force: true });
   }

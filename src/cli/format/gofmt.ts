@@ -693,13 +693,16 @@ function runeString(n: bigint): string {
 
 // ---- strconv.Quote ----
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+// Built on first use: V8 resolves \p{...} classes when a regex literal is
+// created, ~1-2 ms each, which every CLI start would pay at module load.
+let printable: RegExp | undefined;
 
 /** unicode.IsPrint (Go's definition: letters, marks, numbers, punctuation, symbols and the ASCII space). */
 export function isPrint(cp: number): boolean {
   if (cp < 0x20 || cp === 0x7f) return false;
   if (cp < 0x7f) return true;
-  return PRINTABLE.test(String.fromCodePoint(cp));
+  printable ??= new RegExp('^[\\p{L}\\p{M}\\p{N}\\p{P}\\p{S} ]$', 'u');
+  return printable.test(String.fromCodePoint(cp));
 }
 
 /** strconv.Quote (quote '"') or strconv.QuoteRune (quote "'"); asciiOnly as QuoteToASCII. */

@@ -27,17 +27,23 @@ export function runeWidth(cp: number, eastAsian = false): number {
   return inRanges(cp, eastAsian ? DOUBLE_WIDTH_EAST_ASIAN : DOUBLE_WIDTH) ? 2 : 1;
 }
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
 // go-runewidth's grapheme segmentation (rivo/uniseg v0.2.0) predates Unicode
 // 15.1's rule GB9c, which joins Indic consonants across a virama. Split there
 // again: an Indic letter following a mark or ZWJ inside a cluster starts a new one.
-const JOINED_CONSONANT =
-  /(?<=[\p{M}\u200d])(?=\p{L})(?=[\p{sc=Deva}\p{sc=Beng}\p{sc=Gujr}\p{sc=Orya}\p{sc=Telu}\p{sc=Mlym}\p{sc=Knda}\p{sc=Taml}\p{sc=Guru}\p{sc=Sinh}\p{sc=Mymr}\p{sc=Khmr}\p{sc=Tibt}])/u;
+const JOINED_CONSONANT_SOURCE =
+  '(?<=[\\p{M}\\u200d])(?=\\p{L})(?=[\\p{sc=Deva}\\p{sc=Beng}\\p{sc=Gujr}\\p{sc=Orya}\\p{sc=Telu}\\p{sc=Mlym}\\p{sc=Knda}\\p{sc=Taml}\\p{sc=Guru}\\p{sc=Sinh}\\p{sc=Mymr}\\p{sc=Khmr}\\p{sc=Tibt}])';
+
+// Both made on first use, as only non-ASCII cells need them: a Segmenter
+// loads ICU's break data (~10 ms) and a \p{...} regex its property sets (a
+// literal would pay that at module load, in every CLI start).
+let segmenter: Intl.Segmenter | undefined;
+let joinedConsonant: RegExp | undefined;
 
 function* graphemes(s: string): Generator<string> {
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
+  joinedConsonant ??= new RegExp(JOINED_CONSONANT_SOURCE, 'u');
   for (const { segment } of segmenter.segment(s)) {
-    if (segment.length > 2 && JOINED_CONSONANT.test(segment)) yield* segment.split(JOINED_CONSONANT);
+    if (segment.length > 2 && joinedConsonant.test(segment)) yield* segment.split(joinedConsonant);
     else yield segment;
   }
 }
