@@ -500,7 +500,7 @@ class BuildRun {
     // ONBUILD triggers of the base image run first, in the child; the FROM
     // step's image line comes after them (dockerd's order).
     const triggers = runConfig.OnBuild ?? [];
-    if (imageId && !triggers.length) await this.out(imageLine(imageId));
+    if (!triggers.length) await this.out(imageLine(imageId));
     if (triggers.length) {
       runConfig.OnBuild = [];
       await this.out(triggersLine(triggers.length));

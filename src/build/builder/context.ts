@@ -79,6 +79,11 @@ export class BuildContext {
         this.received += chunk.byteLength;
         yield chunk;
       }
+      // The docker CLI's stream for a Dockerfile from outside the context
+      // (its .dockerignore rewrite comes last) ends without the last
+      // member's padding and the end-of-archive blocks; dockerd accepts it.
+      // Zeros complete both; after a proper end marker they are ignored.
+      yield Buffer.alloc(512 + 1024);
     }.call(this);
     const reader = new TarReader(counted);
     for (let h = await reader.next(); h; h = await reader.next()) {

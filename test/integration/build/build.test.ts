@@ -177,6 +177,16 @@ test('a parse error and a missing COPY source: docker\'s messages', { skip }, as
   assert.match(copy.stderr, /COPY failed: file not found in build context or excluded by \.dockerignore: stat nothere: file does not exist\n/);
 });
 
+test('a Dockerfile from outside the context (the CLI renames it into the tar)', { skip }, async () => {
+  const dir = path.join(work, 'outside-ctx');
+  const outside = path.join(work, 'outside-df');
+  await writeTree(dir, { 'f.txt': 'from context\n' });
+  await writeTree(outside, { Dockerfile: 'FROM busybox\nCOPY . /ctx\nRUN ls -A /ctx && cat /ctx/f.txt\n' });
+  const res = await build(['-f', path.join(outside, 'Dockerfile')], dir);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /Running in [0-9a-f]{12}\nf\.txt\nfrom context\n/);
+});
+
 test('the cache survives a restart; builder prune empties it', { skip }, async () => {
   const dir = path.join(work, 'prune');
   await writeTree(dir, { Dockerfile: 'FROM busybox\nENV A=1\nRUN echo cached > /c\n' });
