@@ -245,7 +245,7 @@ async function wireEngine(input: WireInput): Promise<{
       imageDiskUsage: () => images.diskUsage(),
       containerDiskUsage: () => containerSummaries(containers, { all: true, limit: 0, filters: Filters.parse(undefined), size: true }),
       volumeDiskUsage: () => volumes.diskUsage(),
-      buildCacheDiskUsage: async () => [],
+      buildCacheDiskUsage: () => builder.diskUsage(),
     },
     shutdown: async () => {
       await containers.shutdown().catch(() => undefined);

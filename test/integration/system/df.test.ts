@@ -46,7 +46,7 @@ describe('system df', { skip: skipContainers }, () => {
     assert.ok((body.Containers?.[0]?.SizeRootFs ?? 0) > (body.Containers?.[0]?.SizeRw ?? 0));
     const vol = body.Volumes?.find((v) => v.Name === 'dfdata');
     assert.deepEqual(vol?.UsageData, { RefCount: 1, Size: 100000 });
-    assert.deepEqual(body.BuildCache, []);
+    assert.ok(Array.isArray(body.BuildCache));
     assert.equal(body.BuilderSize, undefined);
   });
 
