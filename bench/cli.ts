@@ -1,0 +1,236 @@
+// CLI start-up and round-trip time: the berth CLI next to the docker CLI,
+// against the same berthd and, when dockerd is installed, against a dockerd
+// too. Each figure is the wall time of one whole process (`bin/berth ...`
+// through its sh launcher, `/usr/local/bin/docker ...`), spawned and waited
+// for synchronously; the commands run interleaved, round after round, so
+// background load hits every column alike. Medians, with the minimum after.
+//
+//   --version       no daemon involved: process start and argument parsing
+//   ps              GET /containers/json with no containers, then with N
+//                   running (`run -d --network none busybox sleep 600`)
+//   images          GET /images/json (busybox)
+//   version         GET /version and the client/server template
+//
+// dockerd (apt-get install -y docker.io) runs on its own socket, data root
+// and exec root with --bridge none --iptables=false and is stopped
+// afterwards; busybox goes to it with docker save | docker load.
+//
+// Run: node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/cli.js [--rounds 20] [--count 50]
+// (BERTH_CLI=<checkout>/bin/berth times another build of the berth CLI)
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { dockerCli, repoRoot, startDaemon, unmountUnder } from '../test/helpers/daemon.js';
+
+interface Engine {
+  name: string;
+  host: string;
+  stop(): Promise<void>;
+}
+
+interface Cli {
+  name: string;
+  argv0: string;
+}
+
+// BERTH_CLI=/path/to/other/checkout/bin/berth measures another build (before/after figures).
+const berthCli: Cli = { name: 'berth', argv0: process.env.BERTH_CLI ?? path.join(repoRoot, 'bin/berth') };
+const docker: Cli = { name: 'docker', argv0: dockerCli };
+
+function parseArgs(argv: string[]): { rounds: number; count: number } {
+  const a = { rounds: 20, count: 50 };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--rounds') a.rounds = Number(argv[++i]);
+    else if (argv[i] === '--count') a.count = Number(argv[++i]);
+  }
+  return a;
+}
+
+// Both CLIs read the same empty config directory: no user contexts or settings.
+const configDir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-cli-config-'));
+const cliEnv = { ...process.env, DOCKER_CONFIG: configDir };
+
+/** Runs one CLI process to completion; its wall time in ms. */
+function timed(cli: Cli, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cli.argv0, args, { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cli.name} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
+  return ms;
+}
+
+function run(cli: Cli, args: string[], input?: Buffer): string {
+  const r = spawnSync(cli.argv0, args, { env: cliEnv, input, maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`${cli.name} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function berthEngine(): Promise<Engine> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-cli-'));
+  writeFileSync(path.join(dir, 'daemon.json'), '{}');
+  const daemon = await startDaemon({ dir, args: ['--log-level', 'warn'] });
+  const res = await daemon.api('POST', '/berth/images/busybox');
+  if (res.status >= 300) throw new Error(`busybox: ${res.text}`);
+  return { name: 'berthd', host: daemon.host, stop: () => daemon.cleanup() };
+}
+
+async function dockerdEngine(): Promise<Engine | undefined> {
+  if (!existsSync('/usr/sbin/dockerd')) return undefined;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dockerd-bench-cli-'));
+  const sock = path.join(dir, 'docker.sock');
+  writeFileSync(path.join(dir, 'daemon.json'), '{}');
+  // A file, not a pipe: the bench blocks in spawnSync, and a full pipe would stall dockerd.
+  const logFile = path.join(dir, 'dockerd.log');
+  const logFd = openSync(logFile, 'a');
+  const proc: ChildProcess = spawn('/usr/sbin/dockerd', [
+    '--data-root', path.join(dir, 'root'),
+    '--exec-root', path.join(dir, 'exec'),
+    '--pidfile', path.join(dir, 'dockerd.pid'),
+    '-H', `unix://${sock}`,
+    '--bridge', 'none',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--containerd-namespace', `benchcli${process.pid}`,
+    '--containerd-plugins-namespace', `benchclip${process.pid}`,
+    '--config-file', path.join(dir, 'daemon.json'),
+  ], { stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  const ping = (): Promise<boolean> => new Promise((resolve) => {
+    const req = http.request({ socketPath: sock, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+  const cleanDir = async (): Promise<void> => {
+    await unmountUnder(dir);
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  };
+  const deadline = Date.now() + 30_000;
+  while (!(await ping())) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      process.stderr.write(`dockerd did not start:\n${readFileSync(logFile, 'utf8').slice(-3000)}\n`);
+      await cleanDir();
+      return undefined;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const host = `unix://${sock}`;
+  const stop = async (): Promise<void> => {
+    const ids = spawnSync(dockerCli, ['-H', host, 'ps', '-aq']).stdout?.toString().split('\n').filter(Boolean) ?? [];
+    if (ids.length > 0) spawnSync(dockerCli, ['-H', host, 'rm', '-f', ...ids]);
+    if (proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    }
+    await cleanDir();
+  };
+  return { name: 'dockerd', host, stop };
+}
+
+interface Column {
+  label: string;
+  cli: Cli;
+  /** Global args (-H) before the command; none for --version. */
+  engine: Engine | undefined;
+}
+
+interface Scenario {
+  label: string;
+  args: string[];
+  /** Whether the command talks to a daemon (--version does not). */
+  daemon: boolean;
+}
+
+// Between runs the event loop drains berthd's log pipe (startDaemon reads it).
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Median and minimum per column, rounds interleaved across columns. */
+async function measure(columns: readonly Column[], scenario: Scenario, rounds: number): Promise<Array<{ median: number; min: number }>> {
+  const argsFor = (c: Column): string[] => (scenario.daemon && c.engine ? ['-H', c.engine.host, ...scenario.args] : scenario.args);
+  // Warm up: the first runs fill the page cache and berth's compile cache.
+  for (const c of columns) {
+    for (let i = 0; i < 3; i++) {
+      timed(c.cli, argsFor(c));
+      await yieldToLoop();
+    }
+  }
+  const samples = columns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, c] of columns.entries()) {
+      samples[i]!.push(timed(c.cli, argsFor(c)));
+      await yieldToLoop();
+    }
+  }
+  return samples.map((s) => ({ median: median(s), min: Math.min(...s) }));
+}
+
+async function main(): Promise<void> {
+  const { rounds, count } = parseArgs(process.argv.slice(2));
+  if (!existsSync(dockerCli)) throw new Error(`${dockerCli} is needed for the comparison`);
+  const engines: Engine[] = [];
+  const table: Array<[string, string[]]> = [];
+  let columns: Column[] = [];
+  try {
+    const berthd = await berthEngine();
+    engines.push(berthd);
+    const dockerd = await dockerdEngine();
+    if (dockerd) {
+      engines.push(dockerd);
+      const tar = Buffer.from(spawnSync(dockerCli, ['-H', berthd.host, 'save', 'busybox:latest'], { maxBuffer: 256 << 20 }).stdout);
+      run(docker, ['-H', dockerd.host, 'load', '-q'], tar);
+    } else {
+      process.stdout.write('dockerd: not installed (apt-get install -y docker.io) or did not start; berthd only\n');
+    }
+    columns = [
+      { label: 'berth → berthd', cli: berthCli, engine: berthd },
+      { label: 'docker → berthd', cli: docker, engine: berthd },
+      ...(dockerd
+        ? [
+            { label: 'berth → dockerd', cli: berthCli, engine: dockerd },
+            { label: 'docker → dockerd', cli: docker, engine: dockerd },
+          ]
+        : []),
+    ];
+    const row = (label: string, figures: Array<{ median: number; min: number }>): void => {
+      table.push([label, figures.map((f) => `${f.median.toFixed(1)} (${f.min.toFixed(1)})`)]);
+    };
+    // --version never reaches a daemon: one column per CLI.
+    const versionColumns = columns.slice(0, 2);
+    const versionFigures = await measure(versionColumns, { label: '--version', args: ['--version'], daemon: false }, rounds);
+    row('--version', [...versionFigures, ...(dockerd ? versionFigures.map(() => ({ median: NaN, min: NaN })) : [])]);
+    row('ps (0 containers)', await measure(columns, { label: 'ps', args: ['ps'], daemon: true }, rounds));
+    row('images', await measure(columns, { label: 'images', args: ['images'], daemon: true }, rounds));
+    row('version', await measure(columns, { label: 'version', args: ['version'], daemon: true }, rounds));
+    for (const e of engines) {
+      for (let i = 0; i < count; i++) {
+        run(docker, ['-H', e.host, 'run', '-d', '--network', 'none', 'busybox', 'sleep', '600']);
+        await yieldToLoop();
+      }
+    }
+    row(`ps (${count} running)`, await measure(columns, { label: 'ps', args: ['ps'], daemon: true }, rounds));
+  } finally {
+    for (const e of engines) await e.stop().catch((err: unknown) => process.stderr.write(`stopping ${e.name}: ${String(err)}\n`));
+    await fs.rm(configDir, { recursive: true, force: true });
+  }
+  const cell = (s: string): string => (s.startsWith('NaN') ? '—' : s);
+  process.stdout.write(`\nWall time per command, ms: median (min) of ${rounds} rounds\n\n`);
+  process.stdout.write(`| command | ${columns.map((c) => c.label).join(' | ')} |\n|---|${columns.map(() => '---:').join('|')}|\n`);
+  for (const [label, cells] of table) process.stdout.write(`| ${label} | ${cells.map(cell).join(' | ')} |\n`);
+  process.stdout.write(`\n(${os.availableParallelism()} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
