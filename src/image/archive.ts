@@ -28,6 +28,7 @@ import {
   parseNormalizedNamed,
   tagNameOnly,
 } from './reference.js';
+import { registerLayerChain } from './layers.js';
 import type { ImageService } from './service.js';
 import { countBytes, decompress, readAllLimited, ByteCounter } from './streams.js';
 import { progressMessage, type ProgressSink } from './progress.js';
@@ -442,7 +443,6 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
           }
         }
         const existingSizes = await svc.layerSizes(chains.slice(0, start));
-        const tars: Readable[] = [];
         const sources: Array<() => Promise<Readable>> = [];
         for (let i = start; i < diffs.length; i++) {
           const l = plan.layerPaths[i]!;
@@ -454,6 +454,8 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
               if (n === l.size || throttle()) void progress(progressMessage(shortId, 'Loading layer', n, l.size));
             });
             s.on('error', (err) => counter.destroy(err));
+            // An unpack that stops early closes the counter: close the file too.
+            counter.once('close', () => s.destroy());
             return s.pipe(counter);
           });
         }
@@ -464,12 +466,18 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
           last = now;
           return true;
         };
-        for (const open of sources) tars.push(await open());
-        const reg = await svc.registerLayers(op, tars, top, diffs.slice(start));
+        // All layers unpack at once; the layer store registers them in order.
+        if (top) await op.hold(top);
+        const regs = await registerLayerChain(
+          svc.layers,
+          sources.map((open, j) => ({ tar: open, expectedDiffId: diffs[start + j]! })),
+          top || null,
+          { owner: op.owner, onRegistered: (_, reg) => op.hold(reg.chainId) },
+        );
         image = await svc.createImage({
           rawConfig: plan.config.raw,
-          chainId: reg.chainId,
-          diffSizes: [...existingSizes, ...reg.sizes],
+          chainId: regs.length > 0 ? regs[regs.length - 1]!.chainId : top,
+          diffSizes: [...existingSizes, ...regs.map((r) => r.size)],
           layers: layerDescs,
           manifests: plan.manifest ? [plan.manifest] : undefined,
         });

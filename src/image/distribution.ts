@@ -41,6 +41,7 @@ import {
   withDigest,
   withTag,
 } from './reference.js';
+import { registerLayerChain } from './layers.js';
 import type { ImageService } from './service.js';
 import { ByteCounter, finished, peek, tee } from './streams.js';
 import type { Readable } from 'node:stream';
@@ -261,80 +262,93 @@ export class Distribution {
     todo.forEach((t, k) => {
       if (k >= limit) void out(statusMessage(shortId(t.desc.digest), 'Waiting'));
     });
-    // A download that starts while extraction is waiting for that very layer
-    // is teed into the extraction: one pass over the bytes, and unpacking
-    // overlaps the downloads of the layers above.
-    let waitingFor = -1;
-    const live = todo.map(() => {
+    // Every layer unpacks as its bytes arrive (a download is teed into its
+    // unpack, a blob already stored is read back), all layers at once: the
+    // layer store settles what a layer needs from the ones below once they
+    // are registered, in order.
+    const sources = todo.map(() => {
       let resolve!: (s: Readable) => void;
-      const promise = new Promise<Readable>((r) => { resolve = r; });
-      return { promise, resolve, taken: false };
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<Readable>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      return { promise, resolve, reject };
     });
-    const seen = new Map<string, Promise<void>>();
-    const downloaded = todo.map((t, k) => {
-      const d = t.desc.digest;
-      let p = seen.get(d);
-      if (!p) {
-        lease(d);
-        const teeTo = (): ((s: Readable) => void) | undefined => {
-          if (waitingFor !== k || live[k]!.taken) return undefined;
-          live[k]!.taken = true;
-          return live[k]!.resolve;
-        };
-        p = this.downloads(() => this.downloadBlob(repo, t.desc, out, teeTo));
-        seen.set(d, p);
-      }
-      return p;
-    });
-    // Let no rejection go unhandled while we wait on earlier ones.
-    for (const p of downloaded) p.catch(() => undefined);
-    let parent = have > 0 ? chains[have - 1]! : null;
+    const firstOf = new Map<string, number>();
+    const downloaded: Array<Promise<void>> = [];
     for (let k = 0; k < todo.length; k++) {
-      const { desc, index } = todo[k]!;
-      const id = shortId(desc.digest);
-      waitingFor = k;
-      const teed = await Promise.race([live[k]!.promise, downloaded[k]!.then(() => undefined)]);
-      waitingFor = -1;
-      const src = teed ?? (await this.svc.content.get(desc.digest));
-      const progress = throttled(out, id, 'Extracting', desc.size);
-      const counter = new ByteCounter(progress);
-      src.on('error', (err) => counter.destroy(err));
-      src.pipe(counter);
-      let reg;
-      try {
-        reg = await op.register(counter, parent, diffIds[index]);
-      } catch (err) {
-        // A failed download explains a failed extraction better.
-        await downloaded[k];
-        throw err;
+      const d = todo[k]!.desc.digest;
+      const source = sources[k]!;
+      const first = firstOf.get(d);
+      let p: Promise<void>;
+      if (first === undefined) {
+        firstOf.set(d, k);
+        lease(d);
+        p = this.downloads(() => this.downloadBlob(repo, todo[k]!.desc, out, source.resolve));
+        p.catch((err: unknown) => source.reject(err));
+      } else {
+        // The same blob twice in one image: the second reads the stored copy.
+        p = downloaded[first]!;
+        p.then(() => this.svc.content.get(d)).then(source.resolve, source.reject);
       }
-      await downloaded[k];
-      await out(statusMessage(id, 'Pull complete'));
-      parent = reg.chainId;
+      // Let no rejection go unhandled while we wait on earlier ones.
+      p.catch(() => undefined);
+      downloaded.push(p);
+    }
+    const parent = have > 0 ? chains[have - 1]! : null;
+    try {
+      await registerLayerChain(
+        this.svc.layers,
+        todo.map((t, k) => ({
+          expectedDiffId: diffIds[t.index]!,
+          tar: async () => {
+            const src = await sources[k]!.promise;
+            const counter = new ByteCounter(throttled(out, shortId(t.desc.digest), 'Extracting', t.desc.size));
+            src.on('error', (err) => counter.destroy(err));
+            // An unpack that stops early (a bad tar) must not leave its
+            // download waiting on a reader that is gone.
+            counter.once('close', () => src.destroy());
+            src.pipe(counter);
+            return counter;
+          },
+        })),
+        parent,
+        {
+          owner: op.owner,
+          onRegistered: async (k, reg) => {
+            await op.hold(reg.chainId);
+            await downloaded[k];
+            await out(statusMessage(shortId(todo[k]!.desc.digest), 'Pull complete'));
+          },
+        },
+      );
+    } catch (err) {
+      // A failed download explains a failed extraction better.
+      for (const p of downloaded) await p;
+      throw err;
     }
   }
 
-  private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink, teeTo: () => ((s: Readable) => void) | undefined): Promise<void> {
+  /** Downloads a layer blob into the content store, handing its bytes to `provide` as they come (or the stored blob when there is one). */
+  private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink, provide: (s: Readable) => void): Promise<void> {
     const id = shortId(desc.digest);
     if (await this.svc.content.has(desc.digest)) {
+      provide(await this.svc.content.get(desc.digest));
       await out(statusMessage(id, 'Download complete'));
       return;
     }
     const progress = throttled(out, id, 'Downloading', desc.size);
     const blob = await repo.openBlob(desc.digest, { size: desc.size, onProgress: (n) => progress(n) });
-    const provide = teeTo();
-    if (provide) {
-      const writer = await this.svc.content.writer({ digest: desc.digest, size: desc.size });
-      try {
-        provide(tee(blob.stream, writer));
-        await finished(writer);
-        await writer.commit();
-      } catch (err) {
-        await writer.abort();
-        throw err;
-      }
-    } else {
-      await this.svc.content.putStream(blob.stream, { digest: desc.digest, size: desc.size });
+    const writer = await this.svc.content.writer({ digest: desc.digest, size: desc.size });
+    try {
+      provide(tee(blob.stream, writer));
+      await finished(writer);
+      await writer.commit();
+    } catch (err) {
+      await writer.abort();
+      throw err;
     }
     await out(statusMessage(id, 'Verifying Checksum'));
     await out(statusMessage(id, 'Download complete'));

@@ -38,6 +38,16 @@ export interface ImageLayerStore {
     parent: string | null,
     options?: { expectedDiffId?: string; owner?: string },
   ): Promise<LayerRegistration>;
+  /**
+   * Register layers bottom first on `parent` (each with its expected diff
+   * ID), unpacking them concurrently where the store can; `onRegistered`
+   * hears of each in order. Optional: without it, register() one by one.
+   */
+  registerChain?(
+    layers: Array<{ tar: () => AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>; expectedDiffId: string }>,
+    parent: string | null,
+    options?: { owner?: string; onRegistered?: (index: number, result: LayerRegistration) => void | Promise<void> },
+  ): Promise<LayerRegistration[]>;
   retain(chainId: string, owner: string): Promise<void>;
   /** Drop an owner; returns the chain IDs removed as a result, top first. */
   release(chainId: string, owner: string): Promise<string[]>;
@@ -55,3 +65,33 @@ export interface ImageLayerStore {
 }
 
 export const imageOwner = (imageId: string): string => `image:${imageId}`;
+
+export interface ChainLayerSource {
+  /** The layer's tar (any compression), asked for once its unpack can start. */
+  tar: () => AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
+  expectedDiffId: string;
+}
+
+/**
+ * Register `layers` bottom first on `parent` under `owner`: concurrently
+ * through registerChain() when the store has it, else one by one.
+ * `onRegistered` hears of each layer in order, as soon as it is registered.
+ */
+export async function registerLayerChain(
+  store: ImageLayerStore,
+  layers: ChainLayerSource[],
+  parent: string | null,
+  options: { owner: string; onRegistered?: (index: number, result: LayerRegistration) => void | Promise<void> },
+): Promise<LayerRegistration[]> {
+  if (store.registerChain) return store.registerChain(layers, parent, options);
+  const out: LayerRegistration[] = [];
+  let below = parent;
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i]!;
+    const reg = await store.register(await layer.tar(), below, { expectedDiffId: layer.expectedDiffId, owner: options.owner });
+    out.push(reg);
+    await options.onRegistered?.(i, reg);
+    below = reg.chainId;
+  }
+  return out;
+}

@@ -50,6 +50,14 @@ export interface ApplyOptions {
   lowerDirs?: string[];
   /** True when `root` is empty before we start (a fresh overlay diff, a base vfs layer): saves lookups. */
   emptyRoot?: boolean;
+  /**
+   * Overlay mode, for a layer unpacked while the layers below are still
+   * being unpacked: whiteouts are made whatever the lower layers hold, and
+   * parents the tar does not list are made 0755 root; both are listed in the
+   * result's `deferred`, for settleDeferred() once the lower layers are in
+   * place. Leave `lowerDirs` unset.
+   */
+  deferLowerChecks?: boolean;
   tarSplit?: TarSplitWriter;
   /** Regular files up to this size are read whole and written concurrently. */
   smallFileSize?: number;
@@ -68,6 +76,16 @@ export interface ApplyResult {
   compression: Compression;
   /** False when the tar wrote the same path twice, so tar-split cannot rebuild it. */
   tarSplitValid: boolean;
+  /** With deferLowerChecks: what depends on the lower layers, for settleDeferred(). */
+  deferred?: DeferredLowerChecks;
+}
+
+/** Root-relative paths whose fate depends on the layers below (see ApplyOptions.deferLowerChecks). */
+export interface DeferredLowerChecks {
+  /** Whiteouts made: each stays only if a lower layer has what it names. */
+  whiteouts: string[];
+  /** Directories made for members whose parents the tar did not list: they take a lower layer's directory attributes. */
+  impliedDirs: string[];
 }
 
 function readUmask(): number {
@@ -252,6 +270,11 @@ export async function applyLayer(
   const dirTimes: Array<{ rel: string; atime: number; mtime: number }> = [];
   let size = 0;
   let tarSplitValid = true;
+  const deferred: DeferredLowerChecks | undefined = overlay && options.deferLowerChecks ? { whiteouts: [], impliedDirs: [] } : undefined;
+  /** Deferred whiteouts still in place (a later member may replace one). */
+  const deferredWhiteouts = new Set<string>();
+  /** Directories the tar lists (their attributes are the tar's, not a lower layer's). */
+  const explicitDirs = new Set<string>();
 
   const waitPending = async (rel: string): Promise<void> => {
     const p = pending.get(rel);
@@ -268,6 +291,7 @@ export async function applyLayer(
       onMissing: async (rel) => {
         owned.add(rel);
         present.add(rel);
+        if (deferred) deferred.impliedDirs.push(rel);
         // A parent the tar did not list. On overlay, a copy of the directory
         // below: an upper directory's attributes are the merged directory's.
         const model = options.lowerDirs ? await lowerDirectory(options.lowerDirs, rel) : null;
@@ -308,10 +332,14 @@ export async function applyLayer(
     for (const p of present) {
       if (p === rel || p.startsWith(prefix)) {
         present.delete(p);
+        // (A deferred whiteout that gets replaced counts as written, which
+        // may be more cautious than the sequential case: tar-split is dropped.)
+        deferredWhiteouts.delete(p);
         hadWritten = true;
       }
     }
     for (const p of owned) if (p === rel || p.startsWith(prefix)) owned.delete(p);
+    for (const p of explicitDirs) if (p === rel || p.startsWith(prefix)) explicitDirs.delete(p);
     for (const p of setgidDirs) if (p === rel || p.startsWith(prefix)) setgidDirs.delete(p);
     return hadWritten;
   };
@@ -391,9 +419,10 @@ export async function applyLayer(
   };
 
   /** chown + chmod + xattrs of a node we just made or a directory we keep. */
-  const setMetadata = async (rel: string, parent: string, h: TarHeader, kind: 'dir' | 'symlink' | 'node'): Promise<void> => {
+  /** `existed`: a directory that was there before this member (its owner is not ours to assume). */
+  const setMetadata = async (rel: string, parent: string, h: TarHeader, kind: 'dir' | 'symlink' | 'node', existed = false): Promise<void> => {
     const path = hostPath(root, rel);
-    const chowned = needsChown(h, parent);
+    const chowned = existed ? IS_ROOT : needsChown(h, parent);
     if (chowned) await lchown(path, h.uid, h.gid);
     if (kind !== 'symlink') {
       if (kind === 'dir' || chowned || (h.mode & 0o7000) !== 0 || (h.mode & ~UMASK & 0o777) !== (h.mode & 0o777)) {
@@ -412,12 +441,13 @@ export async function applyLayer(
     // Only resources of lower layers are whited out (layer.md).
     if (present.has(target)) return;
     if (overlay) {
-      if (options.lowerDirs !== undefined && !(await inLowerLayers(options.lowerDirs, target))) return;
+      if (!deferred && options.lowerDirs !== undefined && !(await inLowerLayers(options.lowerDirs, target))) return;
       const stats = await existing(target);
       if (stats) await removePath(target, stats);
       mknod(hostPath(root, target), fsConstants.S_IFCHR, 0, 0);
       if (IS_ROOT && (h.uid !== 0 || h.gid !== 0)) await lchown(hostPath(root, target), h.uid, h.gid);
       present.add(target);
+      if (deferred) deferredWhiteouts.add(target);
     } else {
       const stats = await existing(target);
       if (stats) await removePath(target, stats);
@@ -485,7 +515,8 @@ export async function applyLayer(
             await mkdir(destPath, h.mode & 0o777);
             owned.add(dest);
           }
-          await setMetadata(dest, parent, h, 'dir');
+          explicitDirs.add(dest);
+          await setMetadata(dest, parent, h, 'dir', stats !== null);
           if (h.mode & 0o2000) setgidDirs.add(dest);
           else setgidDirs.delete(dest);
           dirTimes.push({ rel: dest, atime: accessTime(h), mtime: h.mtime });
@@ -562,5 +593,39 @@ export async function applyLayer(
     await reader.close().catch(() => {});
     throw err;
   }
-  return { diffId: `sha256:${hash.digest('hex')}`, tarSize, size, compression, tarSplitValid };
+  const result: ApplyResult = { diffId: `sha256:${hash.digest('hex')}`, tarSize, size, compression, tarSplitValid };
+  if (deferred) {
+    deferred.whiteouts = [...deferredWhiteouts];
+    // Directories the tar listed after all, or that a later member replaced, are no longer implied.
+    deferred.impliedDirs = [...new Set(deferred.impliedDirs)].filter((rel) => owned.has(rel) && present.has(rel) && !explicitDirs.has(rel));
+    result.deferred = deferred;
+  }
+  return result;
+}
+
+/**
+ * Completes a layer unpacked with deferLowerChecks, once the layers below it
+ * (`lowerDirs`, nearest first) are complete: drops the whiteouts that name
+ * nothing below, and gives implied directories the attributes of the lower
+ * directory they stand for, as applyLayer() would have done with lowerDirs.
+ */
+export async function settleDeferred(root: string, lowerDirs: string[], deferred: DeferredLowerChecks): Promise<void> {
+  for (const rel of deferred.whiteouts) {
+    if (await inLowerLayers(lowerDirs, rel)) continue;
+    // Removing an entry touches its directory: keep the times applyLayer() gave it.
+    const parent = hostPath(root, parentOf(rel));
+    const before = await lstat(parent);
+    await unlink(hostPath(root, rel));
+    await lutimes(parent, before.atimeMs / 1000, before.mtimeMs / 1000);
+  }
+  // Parents first: a child's times are set after its parent's chmod/chown.
+  for (const rel of [...deferred.impliedDirs].sort()) {
+    const model = await lowerDirectory(lowerDirs, rel);
+    if (model === null) continue;
+    const path = hostPath(root, rel);
+    if (IS_ROOT) await lchown(path, model.stats.uid, model.stats.gid);
+    await chmod(path, model.stats.mode & 0o7777);
+    for (const [name, value] of model.xattrs) lsetxattr(path, name, value);
+    await lutimes(path, model.stats.atimeMs / 1000, model.stats.mtimeMs / 1000);
+  }
 }

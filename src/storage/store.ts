@@ -56,7 +56,7 @@ import { fsyncDir, readJsonIfExists, writeJsonAtomic } from '../common/fsutil.js
 import { MNT_DETACH, umount2 } from '../common/syscalls.js';
 import { nullLogger } from '../common/log.js';
 import type { Logger } from '../common/log.js';
-import { applyLayer } from './apply.js';
+import { settleDeferred, type ApplyResult } from './apply.js';
 import { setupInitLayer } from './initlayer.js';
 import { decompressed } from './compression.js';
 import type { Change } from './diff.js';
@@ -64,7 +64,8 @@ import type { DriverName, GraphDriver } from './driver.js';
 import { Overlay2Driver, probeOverlay } from './overlay2.js';
 import { TarFormatError } from './tar/header.js';
 import { tarBytes } from './tar/writer.js';
-import { TarSplitWriter, reassembleTar } from './tarsplit.js';
+import { reassembleTar } from './tarsplit.js';
+import { unpackLayer } from './unpacker.js';
 import { KeyedMutex, mountsUnder, randomHexId } from './util.js';
 import { VfsDriver } from './vfs.js';
 
@@ -108,6 +109,21 @@ export interface RegisterOptions {
   owner?: string;
   /** Told about entries that were skipped (xattrs a filesystem refused, devices when not root). */
   onWarning?: (message: string) => void;
+}
+
+export interface ChainLayer {
+  /** The layer's tar (gzip, zstd or plain), asked for once its unpack can start. */
+  tar: () => AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
+  /** Its diff ID, from the image config. */
+  expectedDiffId: string;
+}
+
+export interface RegisterChainOptions {
+  /** An owner to add to each layer, atomically with its creation or reuse. */
+  owner?: string;
+  onWarning?: (message: string) => void;
+  /** Told about each layer as it is registered, bottom first. */
+  onRegistered?: (index: number, result: RegisterResult) => void | Promise<void>;
 }
 
 export interface RegisterResult {
@@ -494,7 +510,7 @@ export class LayerStore {
         existing.pins++;
         try {
           const diffId = await digestOf(tar);
-          if (diffId !== expected) throw invalidParameter(`failed to register layer: layer diff ID mismatch: expected ${expected}, got ${diffId}`);
+          if (diffId !== expected) throw invalidParameter(`layer diff ID mismatch: expected ${expected}, got ${diffId}`);
           if (options.owner !== undefined) await this.retain(chainId, options.owner);
           return { chainId, diffId, size: existing.size, created: false };
         } finally {
@@ -515,67 +531,215 @@ export class LayerStore {
       await mkdir(staging, { mode: 0o700 });
       await this.driver.create(cacheId, parentRec?.cacheId ?? null, false);
       const target = this.driver.applyDir(cacheId, parentRec?.cacheId ?? null);
-      const split = new TarSplitWriter(`${staging}/tar-split.json.gz`);
-      let result;
-      try {
-        result = await applyLayer(tar, target.dir, {
-          whiteouts: this.driver.whiteouts,
-          emptyRoot: target.empty,
-          lowerDirs: this.driver.whiteouts === 'overlay' ? await this.driver.lowerDiffDirs(cacheId) : undefined,
-          tarSplit: split,
-          onWarning: options.onWarning ?? ((message) => this.log.warn(`storage: ${message}`)),
-        });
-        await split.close();
-      } catch (err) {
-        split.abort();
-        throw err;
-      }
-      if (!result.tarSplitValid) await rm(`${staging}/tar-split.json.gz`, { force: true });
-      const expected = options.expectedDiffId;
-      if (expected !== undefined && result.diffId !== expected) {
-        throw invalidParameter(`layer diff ID mismatch: expected ${expected}, got ${result.diffId}`);
-      }
-      const chainId = chainIdOf(parent, result.diffId);
-      const stored: StoredLayer = {
-        chainId,
-        diffId: result.diffId,
-        parent,
-        cacheId,
-        size: result.size,
-        tarSize: result.tarSize,
-        created: new Date().toISOString(),
-        tarSplit: result.tarSplitValid,
-      };
-      await writeJsonAtomic(`${staging}/info.json`, stored, 0o600);
-      if (options.owner !== undefined) await writeJsonAtomic(`${staging}/owners.json`, [options.owner], 0o600);
-      return await this.locked(async () => {
-        const existing = this.layers.get(chainId);
-        if (existing) {
-          // Someone else unpacked the same layer meanwhile: keep theirs.
-          if (options.owner !== undefined) await this.addOwner(existing, options.owner);
-          return { chainId, diffId: result.diffId, size: existing.size, created: false };
-        }
-        if (parent !== null && !this.layers.has(parent)) throw notFound(`layer does not exist: ${parent}`);
-        await rename(staging, this.layerDir(chainId));
-        await fsyncDir(`${this.dbDir}/sha256`);
-        committed = true;
-        this.layers.set(chainId, {
-          ...stored,
-          owners: new Set(options.owner !== undefined ? [options.owner] : []),
-          children: 0,
-          rwChildren: 0,
-          pins: 0,
-          removalDeferred: false,
-        });
-        if (parentRec) parentRec.children++;
-        return { chainId, diffId: result.diffId, size: result.size, created: true };
+      const result = await unpackLayer(tar, target.dir, {
+        whiteouts: this.driver.whiteouts,
+        emptyRoot: target.empty,
+        lowerDirs: this.driver.whiteouts === 'overlay' ? await this.driver.lowerDiffDirs(cacheId) : undefined,
+        tarSplitPath: `${staging}/tar-split.json.gz`,
+        onWarning: options.onWarning ?? ((message) => this.log.warn(`storage: ${message}`)),
       });
+      const outcome = await this.commitUnpacked(staging, cacheId, parent, parentRec, result, options.expectedDiffId, options.owner);
+      committed = outcome.committed;
+      return outcome.result;
     } catch (err) {
       throw registerError(err);
     } finally {
       if (!committed) {
         await this.driver.remove(cacheId).catch((err) => this.log.warn('storage: cleanup failed', { id: cacheId, error: errorMessage(err) }));
         await rm(staging, { recursive: true, force: true }).catch(() => {});
+      }
+      if (parentRec) await this.unpin(parentRec);
+    }
+  }
+
+  /**
+   * Checks an unpacked layer's diff ID and moves its metadata into place,
+   * unless the same layer appeared meanwhile (then theirs is kept: `committed`
+   * is false and the caller removes ours).
+   */
+  private async commitUnpacked(
+    staging: string,
+    cacheId: string,
+    parent: string | null,
+    parentRec: LayerRecord | undefined,
+    result: ApplyResult,
+    expected: string | undefined,
+    owner: string | undefined,
+  ): Promise<{ result: RegisterResult; committed: boolean }> {
+    if (!result.tarSplitValid) await rm(`${staging}/tar-split.json.gz`, { force: true });
+    if (expected !== undefined && result.diffId !== expected) {
+      throw invalidParameter(`layer diff ID mismatch: expected ${expected}, got ${result.diffId}`);
+    }
+    const chainId = chainIdOf(parent, result.diffId);
+    const stored: StoredLayer = {
+      chainId,
+      diffId: result.diffId,
+      parent,
+      cacheId,
+      size: result.size,
+      tarSize: result.tarSize,
+      created: new Date().toISOString(),
+      tarSplit: result.tarSplitValid,
+    };
+    await writeJsonAtomic(`${staging}/info.json`, stored, 0o600);
+    if (owner !== undefined) await writeJsonAtomic(`${staging}/owners.json`, [owner], 0o600);
+    return this.locked(async () => {
+      const existing = this.layers.get(chainId);
+      if (existing) {
+        // Someone else unpacked the same layer meanwhile: keep theirs.
+        if (owner !== undefined) await this.addOwner(existing, owner);
+        return { result: { chainId, diffId: result.diffId, size: existing.size, created: false }, committed: false };
+      }
+      if (parent !== null && !this.layers.has(parent)) throw notFound(`layer does not exist: ${parent}`);
+      await rename(staging, this.layerDir(chainId));
+      await fsyncDir(`${this.dbDir}/sha256`);
+      this.layers.set(chainId, {
+        ...stored,
+        owners: new Set(owner !== undefined ? [owner] : []),
+        children: 0,
+        rwChildren: 0,
+        pins: 0,
+        removalDeferred: false,
+      });
+      if (parentRec) parentRec.children++;
+      return { result: { chainId, diffId: result.diffId, size: result.size, created: true }, committed: true };
+    });
+  }
+
+  /**
+   * Registers `layers` bottom first on `parent`, as register() of each on the
+   * one before with its expected diff ID would, but unpacks them
+   * concurrently where the driver keeps layers apart (overlay2: each layer is
+   * its own directory). What a layer's unpacking takes from the layers below
+   * (whether a whiteout names something, the attributes of a parent directory
+   * the tar does not list) is settled once those are registered; layers are
+   * registered in order. When one fails, the layers below it stay registered
+   * (with the owner), the ones above are unpacked to the end of their input
+   * and discarded, and the error is thrown.
+   */
+  async registerChain(layers: ChainLayer[], parent: string | null, options: RegisterChainOptions = {}): Promise<RegisterResult[]> {
+    if (parent !== null) checkChainId(parent);
+    for (const layer of layers) {
+      if (!SHA256_DIGEST.test(layer.expectedDiffId)) {
+        throw invalidParameter(`unsupported diff ID ${JSON.stringify(layer.expectedDiffId)}: only sha256 is supported`);
+      }
+    }
+    const onWarning = options.onWarning ?? ((message: string) => this.log.warn(`storage: ${message}`));
+    const results: RegisterResult[] = [];
+    if (this.driver.whiteouts !== 'overlay' || layers.length < 2) {
+      // vfs copies the layer below into each new one: one at a time.
+      let below = parent;
+      for (let i = 0; i < layers.length; i++) {
+        const layer = layers[i]!;
+        const reg = await this.register(await layer.tar(), below, { expectedDiffId: layer.expectedDiffId, owner: options.owner, onWarning });
+        results.push(reg);
+        await options.onRegistered?.(i, reg);
+        below = reg.chainId;
+      }
+      return results;
+    }
+
+    interface Step {
+      chainId: string;
+      release: () => void;
+      /** The layer when it exists already: only its input's digest is checked. */
+      existing?: LayerRecord;
+      digest?: Promise<string>;
+      /** Otherwise: our new driver directory and its unpack. */
+      cacheId?: string;
+      dir?: string;
+      staging?: string;
+      unpacked?: Promise<ApplyResult>;
+      committed: boolean;
+    }
+    const steps: Step[] = [];
+    const parentRec = parent === null ? undefined : this.layer(parent);
+    if (parentRec) parentRec.pins++;
+    try {
+      // Start every unpack, in order (a driver directory names the one below).
+      let below = parent;
+      let belowCache = parentRec?.cacheId ?? null;
+      for (const layer of layers) {
+        const chainId = chainIdOf(below, layer.expectedDiffId);
+        const step: Step = { chainId, release: await this.chainLocks.acquire(chainId), committed: false };
+        steps.push(step);
+        const existing = this.layers.get(chainId);
+        if (existing) {
+          existing.pins++;
+          step.existing = existing;
+          step.digest = (async () => digestOf(await layer.tar()))();
+          step.digest.catch(() => {});
+          belowCache = existing.cacheId;
+        } else {
+          const cacheId = randomHexId();
+          const staging = `${this.tmpDir}/layer-${cacheId}`;
+          step.cacheId = cacheId;
+          step.staging = staging;
+          await mkdir(staging, { mode: 0o700 });
+          await this.driver.create(cacheId, belowCache, false);
+          const target = this.driver.applyDir(cacheId, belowCache);
+          step.dir = target.dir;
+          step.unpacked = (async () =>
+            unpackLayer(await layer.tar(), target.dir, {
+              whiteouts: 'overlay',
+              emptyRoot: target.empty,
+              deferLowerChecks: true,
+              tarSplitPath: `${staging}/tar-split.json.gz`,
+              onWarning,
+            }))();
+          step.unpacked.catch(() => {});
+          belowCache = cacheId;
+        }
+        below = chainId;
+      }
+      // Register them in order.
+      below = parent;
+      let belowRec = parentRec;
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i]!;
+        const expected = layers[i]!.expectedDiffId;
+        let reg: RegisterResult;
+        if (step.existing) {
+          const diffId = await step.digest!;
+          if (diffId !== expected) throw invalidParameter(`layer diff ID mismatch: expected ${expected}, got ${diffId}`);
+          if (options.owner !== undefined) await this.retain(step.chainId, options.owner);
+          reg = { chainId: step.chainId, diffId, size: step.existing.size, created: false };
+          belowRec = step.existing;
+        } else {
+          const result = await step.unpacked!;
+          if (result.diffId === expected && result.deferred) {
+            await settleDeferred(step.dir!, await this.driver.lowerDiffDirs(step.cacheId!), result.deferred);
+          }
+          const outcome = await this.commitUnpacked(step.staging!, step.cacheId!, below, belowRec, result, expected, options.owner);
+          if (!outcome.committed) {
+            // Registered meanwhile without an expected diff ID (an import, a
+            // commit): the layers above were unpacked on ours. Rare: give up.
+            throw conflict(`layer ${step.chainId} was registered concurrently`);
+          }
+          step.committed = true;
+          reg = outcome.result;
+          belowRec = this.layers.get(step.chainId);
+        }
+        step.release();
+        results.push(reg);
+        await options.onRegistered?.(i, reg);
+        below = step.chainId;
+      }
+      return results;
+    } catch (err) {
+      throw registerError(err);
+    } finally {
+      for (const step of steps) {
+        if (step.existing) {
+          await step.digest?.catch(() => undefined);
+          await this.unpin(step.existing);
+        } else if (!step.committed) {
+          // Its unpack must be over before its directory goes.
+          await step.unpacked?.catch(() => undefined);
+          await this.driver.remove(step.cacheId!).catch((err) => this.log.warn('storage: cleanup failed', { id: step.cacheId, error: errorMessage(err) }));
+          await rm(step.staging!, { recursive: true, force: true }).catch(() => {});
+        }
+        step.release();
       }
       if (parentRec) await this.unpin(parentRec);
     }

@@ -21,6 +21,15 @@ export class KeyedMutex {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
+
+  /** Waits for `key`, then holds it until the returned function is called (once). */
+  async acquire(key: string): Promise<() => void> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const acquired = new Promise<void>((resolve) => void this.run(key, () => (resolve(), held)));
+    await acquired;
+    return release;
+  }
 }
 
 /** 64 hex digits, as docker's cache and mount ids. */

@@ -124,6 +124,89 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       assert.deepEqual(await readdir(`${store.root}/tmp`), []);
     });
 
+    test('registerChain: layers unpacked at once (their bytes in any order) end as registered one by one', async (t) => {
+      const grandchild = [
+        { name: 'etc/.wh.issue', content: '' },
+        { name: 'opt/app/.wh.two', content: '' },
+        { name: 'opt/.wh.never-was', content: '' },
+        // parents this tar does not list: from the layers below
+        { name: 'usr/bin/newer', content: 'newer', mode: 0o755 },
+        { name: 'var/lib/fresh/file', content: 'f' },
+      ];
+      const tars = [await makeTar(BASE), await makeTar(CHILD), await makeTar(grandchild)];
+      const diffIds = tars.map((tar) => sha256(tar));
+      const one = await openStore(t, driver);
+      let below: string | null = null;
+      for (const tar of tars) below = (await one.register(bytesOf(tar), below, { expectedDiffId: sha256(tar) })).chainId;
+
+      const store = await openStore(t, driver);
+      // The top layer's bytes come first, the base's last.
+      const gates = tars.map(() => Promise.withResolvers<void>());
+      const order: number[] = [];
+      const chain = store.registerChain(
+        tars.map((tar, i) => ({
+          expectedDiffId: diffIds[i]!,
+          tar: async function* () {
+            await gates[i]!.promise;
+            yield gzipSync(tar);
+          },
+        })),
+        null,
+        { owner: 'pull', onRegistered: (i) => void order.push(i) },
+      );
+      for (const i of [2, 1, 0]) {
+        gates[i]!.resolve();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const results = await chain;
+      assert.deepEqual(order, [0, 1, 2]);
+      assert.deepEqual(results.map((r) => r.chainId), chainIds(diffIds));
+      assert.ok(results.every((r) => r.created));
+      for (const id of chainIds(diffIds)) {
+        assert.deepEqual((await store.get(id))?.owners, ['pull']);
+        assert.equal(sha256(await collect(await store.tar(id))), sha256(await collect(await one.tar(id))));
+      }
+      const top = chainIds(diffIds)[2]!;
+      await one.createRW('c', top, { init: false });
+      await store.createRW('c', top, { init: false });
+      // (Directory times aside: parents no tar lists get the time they are made.)
+      const expected = await snapshot(await one.mountRW('c'));
+      const actual = await snapshot(await store.mountRW('c'));
+      assert.deepEqual(actual, expected);
+      assert.equal(actual['etc/issue'], undefined);
+      assert.equal(actual['opt/app/two'], undefined);
+      await one.unmountRW('c');
+      await store.unmountRW('c');
+      assert.deepEqual(await store.rwChanges('c'), []);
+    });
+
+    test('registerChain: a bad layer leaves the ones below registered and nothing of the ones above', async (t) => {
+      const store = await openStore(t, driver);
+      const tars = [await makeTar(BASE), await makeTar(CHILD), await makeTar([{ name: 'top', content: 't' }])];
+      const diffIds = tars.map((tar) => sha256(tar));
+      diffIds[1] = sha256(Buffer.from('something else'));
+      await assert.rejects(
+        store.registerChain(tars.map((tar, i) => ({ expectedDiffId: diffIds[i]!, tar: () => bytesOf(tar) })), null, { owner: 'pull' }),
+        (err: Error & { kind?: string }) => err.kind === 'invalid-parameter' && /layer diff ID mismatch/.test(err.message),
+      );
+      assert.deepEqual((await store.list()).map((l) => l.chainId), [diffIds[0]]);
+      assert.equal((await driverDirs(store)).length, 1);
+      assert.deepEqual(await readdir(`${store.root}/tmp`), []);
+      // A hostile member in the middle layer: refused as register() refuses it.
+      const hostile = await makeTar([{ name: '../escape', content: 'x' }]);
+      const again = [tars[0]!, hostile, tars[2]!];
+      await assert.rejects(
+        store.registerChain(again.map((tar) => ({ expectedDiffId: sha256(tar), tar: () => bytesOf(tar) })), null, { owner: 'pull' }),
+        (err: Error & { kind?: string }) => err.kind === 'invalid-parameter',
+      );
+      assert.equal((await driverDirs(store)).length, 1);
+      // The existing base is reused, checked, and gets the owner.
+      const ok = [tars[0]!, tars[1]!];
+      const results = await store.registerChain(ok.map((tar) => ({ expectedDiffId: sha256(tar), tar: () => bytesOf(tar) })), null, { owner: 'second' });
+      assert.deepEqual(results.map((r) => r.created), [false, true]);
+      assert.deepEqual((await store.get(results[0]!.chainId))?.owners, ['pull', 'second']);
+    });
+
     test('a container layer: mount, change, diff, size, commit', async (t) => {
       const store = await openStore(t, driver);
       const base = await store.register(bytesOf(await makeTar(BASE)), null);

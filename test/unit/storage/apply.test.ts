@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { lstat, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
-import { applyLayer } from '../../../src/storage/apply.js';
+import { applyLayer, settleDeferred } from '../../../src/storage/apply.js';
 import type { ApplyOptions, ApplyResult } from '../../../src/storage/apply.js';
 import { changesMembers, naiveChanges, overlayDiffMembers } from '../../../src/storage/diff.js';
 import { emptyHeader } from '../../../src/storage/tar/header.js';
@@ -174,6 +174,54 @@ test('overlay: parents a tar does not list copy the lower directory, so the merg
   assert.deepEqual(snap['home/user'], { type: 'dir', mode: '2750', uid: 1000, gid: 1000, mtime: MTIME.getTime() / 1000 });
   assert.equal(snap['home/user/.profile']?.gid, 0, "the member's own group, not the setgid parent's");
   assert.equal(snap['new/dir']?.mode, '755');
+});
+
+test('overlay, lower layers not known yet (deferLowerChecks): settleDeferred() ends as the sequential unpack does', async (t) => {
+  const lower = await tempDir(t);
+  await apply(
+    await makeTar([
+      { name: 'a/present', content: 'p' },
+      { name: 'a/gone', content: 'g' },
+      { name: 'home/user', type: 'directory', mode: 0o2750, uid: 1000, gid: 1000, mtime: MTIME },
+      { name: 'listed', type: 'directory', mode: 0o700, uid: 7, gid: 7, mtime: MTIME },
+    ]),
+    lower,
+  );
+  const upperTar = await makeTar([
+    { name: 'a', type: 'directory', mode: 0o755, mtime: MTIME },
+    { name: 'a/.wh.gone', content: '' },
+    { name: 'a/.wh.never-was', content: '' },
+    { name: 'home/user/.profile', content: 'p' },
+    { name: 'new/dir/file', content: 'n' },
+    { name: 'listed/file', content: 'l' },
+    // listed after its child: the tar's attributes, not the lower layer's
+    { name: 'listed', type: 'directory', mode: 0o750, mtime: MTIME },
+    // a whiteout replaced by a file of the same layer stays that file
+    { name: '.wh.replaced', content: '' },
+    { name: 'replaced', content: 'r' },
+  ]);
+  const sequential = await tempDir(t);
+  const seq = await apply(upperTar, sequential, { lowerDirs: [lower] });
+  const deferredRoot = await tempDir(t);
+  const result = await apply(upperTar, deferredRoot, { deferLowerChecks: true });
+  assert.equal(result.diffId, seq.diffId);
+  assert.ok(result.deferred);
+  assert.deepEqual(result.deferred.whiteouts.sort(), ['a/gone', 'a/never-was']);
+  assert.deepEqual(result.deferred.impliedDirs.sort(), ['home', 'home/user', 'new', 'new/dir']);
+  // Before settling: every whiteout made, implied parents plain.
+  assert.deepEqual((await readdir(`${deferredRoot}/a`)).sort(), ['gone', 'never-was']);
+  await settleDeferred(deferredRoot, [lower], result.deferred);
+  assert.deepEqual(await snapshot(deferredRoot, { withDirTimes: true }), await snapshot(sequential, { withDirTimes: true }));
+  assert.deepEqual((await readdir(`${deferredRoot}/a`)).sort(), ['gone']);
+  const snap = await snapshot(deferredRoot, { withDirTimes: true });
+  assert.deepEqual(snap['home/user'], { type: 'dir', mode: '2750', uid: 1000, gid: 1000, mtime: MTIME.getTime() / 1000 });
+  assert.equal(snap['a']?.mtime, MTIME.getTime() / 1000, 'removing a whiteout keeps its directory time');
+  assert.equal(snap['listed']?.mode, '750');
+  // Without lower layers, every whiteout goes.
+  const base = await tempDir(t);
+  const alone = await apply(await makeTar([{ name: '.wh.nothing', content: '' }]), base, { deferLowerChecks: true });
+  await settleDeferred(base, [], alone.deferred!);
+  assert.deepEqual(await readdir(base), []);
 });
 
 test('vfs whiteouts remove lower resources, including the spec example with a late opaque marker', async (t) => {

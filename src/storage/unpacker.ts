@@ -1,0 +1,207 @@
+// Unpacks layers on worker threads (unpack-worker.ts): decompressing,
+// hashing, parsing and writing a layer costs about a core-second per 200 MB,
+// which on the main thread also stalled the downloads feeding it and every
+// API request meanwhile, and whose buffers kept its garbage collector busy.
+// The main thread only copies the compressed bytes into shared slots.
+//
+// BERTH_UNPACK_WORKERS=0 unpacks on the main thread instead (for debugging);
+// otherwise there is one worker per core (at most 4), each running several
+// jobs, started on first use and kept (unreferenced) for the next.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { EngineError, type ErrorKind } from '../common/errors.js';
+import { applyLayer, type ApplyResult } from './apply.js';
+import { TarFormatError } from './tar/header.js';
+import { TarSplitWriter } from './tarsplit.js';
+import { SLOTS, SLOT_SIZE, type FromWorker, type SerializedError, type ToWorker, type UnpackJobOptions } from './unpack-protocol.js';
+
+export interface UnpackOptions extends UnpackJobOptions {
+  onWarning?: (message: string) => void;
+}
+
+interface JobState {
+  free: number[];
+  slotWaiter: (() => void) | undefined;
+  settled: boolean;
+  resolve: (result: ApplyResult) => void;
+  reject: (err: Error) => void;
+  onWarning: (message: string) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  jobs: Map<number, JobState>;
+}
+
+function revive(e: SerializedError): Error {
+  if (e.kind !== undefined) return new EngineError(e.kind as ErrorKind, e.message);
+  if (e.tarFormat) return new TarFormatError(e.message);
+  const err = new Error(e.message) as Error & { code?: string };
+  if (e.code !== undefined) err.code = e.code;
+  return err;
+}
+
+function workerCount(): number {
+  const configured = process.env.BERTH_UNPACK_WORKERS;
+  if (configured !== undefined && /^\d+$/.test(configured)) return Math.min(16, Number(configured));
+  return Math.min(4, Math.max(1, availableParallelism()));
+}
+
+class UnpackPool {
+  private readonly workers: PoolWorker[] = [];
+  private nextId = 1;
+
+  constructor(private readonly size: number) {}
+
+  private spawn(): PoolWorker {
+    // No inherited node flags: some are about the main script (`-e`, --input-type) and a worker refuses them.
+    const worker = new Worker(new URL('./unpack-worker.js', import.meta.url), { execArgv: [] });
+    const entry: PoolWorker = { worker, jobs: new Map() };
+    const failAll = (err: Error): void => {
+      const i = this.workers.indexOf(entry);
+      if (i >= 0) this.workers.splice(i, 1);
+      for (const job of entry.jobs.values()) settle(job, err);
+      entry.jobs.clear();
+    };
+    worker.on('message', (message: FromWorker) => {
+      const job = entry.jobs.get(message.id);
+      if (job === undefined) return;
+      switch (message.t) {
+        case 'slot':
+          job.free.push(message.slot);
+          wakeSlot(job);
+          break;
+        case 'warning':
+          job.onWarning(message.message);
+          break;
+        case 'done':
+          entry.jobs.delete(message.id);
+          settle(job, message.result);
+          break;
+        case 'failed':
+          entry.jobs.delete(message.id);
+          settle(job, revive(message.error));
+          break;
+      }
+      if (entry.jobs.size === 0) worker.unref();
+    });
+    worker.on('error', (err) => failAll(err));
+    worker.on('exit', (code) => failAll(new Error(`unpack worker exited with code ${code}`)));
+    worker.unref();
+    this.workers.push(entry);
+    return entry;
+  }
+
+  /** The worker with the fewest jobs; a new one while the pool is not full. */
+  private pick(): PoolWorker {
+    let best: PoolWorker | undefined;
+    for (const w of this.workers) if (best === undefined || w.jobs.size < best.jobs.size) best = w;
+    if (best === undefined || (best.jobs.size > 0 && this.workers.length < this.size)) return this.spawn();
+    return best;
+  }
+
+  async unpack(input: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<ApplyResult> {
+    const entry = this.pick();
+    const id = this.nextId++;
+    const buffer = new SharedArrayBuffer(SLOTS * SLOT_SIZE);
+    const view = new Uint8Array(buffer);
+    let job!: JobState;
+    const result = new Promise<ApplyResult>((resolve, reject) => {
+      job = {
+        free: Array.from({ length: SLOTS }, (_, i) => i),
+        slotWaiter: undefined,
+        settled: false,
+        resolve,
+        reject,
+        onWarning: options.onWarning ?? (() => {}),
+      };
+    });
+    // Rejections are awaited below, after the input is closed.
+    result.catch(() => {});
+    entry.jobs.set(id, job);
+    entry.worker.ref();
+    const { onWarning: _, ...jobOptions } = options;
+    const post = (message: ToWorker): void => entry.worker.postMessage(message);
+    post({ t: 'start', id, root, options: jobOptions, buffer });
+
+    let inputError: unknown;
+    let slot = -1;
+    let fill = 0;
+    const flush = (): void => {
+      post({ t: 'data', id, slot, length: fill });
+      slot = -1;
+      fill = 0;
+    };
+    try {
+      feed: for await (const chunk of input) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          if (slot < 0) {
+            while (job.free.length === 0 && !job.settled) await new Promise<void>((resolve) => (job.slotWaiter = resolve));
+            // Settled early: the worker failed (a hostile tar...); stop reading.
+            if (job.settled) break feed;
+            slot = job.free.shift()!;
+          }
+          const n = Math.min(chunk.length - offset, SLOT_SIZE - fill);
+          view.set(offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n), slot * SLOT_SIZE + fill);
+          fill += n;
+          offset += n;
+          if (fill === SLOT_SIZE) flush();
+        }
+      }
+      if (!job.settled) {
+        if (fill > 0) flush();
+        post({ t: 'end', id });
+      }
+    } catch (err) {
+      inputError = err;
+      if (!job.settled) post({ t: 'abort', id });
+    }
+    try {
+      return await result;
+    } catch (err) {
+      // A failed download explains a failed unpack better than "aborted".
+      throw inputError ?? err;
+    }
+  }
+}
+
+function settle(job: JobState, outcome: ApplyResult | Error): void {
+  if (job.settled) return;
+  job.settled = true;
+  wakeSlot(job);
+  if (outcome instanceof Error) job.reject(outcome);
+  else job.resolve(outcome);
+}
+
+function wakeSlot(job: JobState): void {
+  const w = job.slotWaiter;
+  job.slotWaiter = undefined;
+  w?.();
+}
+
+let pool: UnpackPool | undefined;
+
+/**
+ * Unpacks the tar in `input` (gzip, zstd or plain) into `root` as
+ * applyLayer() does, on a worker thread. Resolves once the worker is done
+ * with `root` (also when it fails), so the caller may remove it.
+ */
+export async function unpackLayer(input: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<ApplyResult> {
+  const size = workerCount();
+  if (size === 0) return unpackHere(input, root, options);
+  pool ??= new UnpackPool(size);
+  return pool.unpack(input, root, options);
+}
+
+async function unpackHere(input: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<ApplyResult> {
+  const split = options.tarSplitPath !== undefined ? new TarSplitWriter(options.tarSplitPath) : undefined;
+  try {
+    const result = await applyLayer(input, root, { ...options, tarSplit: split });
+    await split?.close();
+    return result;
+  } catch (err) {
+    split?.abort();
+    throw err;
+  }
+}
