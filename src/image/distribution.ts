@@ -122,6 +122,8 @@ export class Distribution {
   private async pullOne(repo: Repository, ref: NamedReference, platform: Platform | undefined, out: ProgressSink, partOfAll = false): Promise<void> {
     const tagOrDigest = ref.digest ?? ref.tag ?? 'latest';
     const named = ref.digest ? ref : tagNameOnly(ref);
+    // Unpack workers start while the manifest and config come.
+    this.svc.layers.prepareUnpack?.();
     let resolved;
     try {
       resolved = await repo.getManifestForPlatform(tagOrDigest, platform);

@@ -48,6 +48,8 @@ export interface ImageLayerStore {
     parent: string | null,
     options?: { owner?: string; onRegistered?: (index: number, result: LayerRegistration) => void | Promise<void> },
   ): Promise<LayerRegistration[]>;
+  /** Get ready to unpack layers soon (optional). */
+  prepareUnpack?(): void;
   retain(chainId: string, owner: string): Promise<void>;
   /** Drop an owner; returns the chain IDs removed as a result, top first. */
   release(chainId: string, owner: string): Promise<string[]>;

@@ -65,7 +65,7 @@ import { Overlay2Driver, probeOverlay } from './overlay2.js';
 import { TarFormatError } from './tar/header.js';
 import { tarBytes } from './tar/writer.js';
 import { reassembleTar } from './tarsplit.js';
-import { unpackLayer } from './unpacker.js';
+import { startUnpackWorkers, unpackLayer } from './unpacker.js';
 import { KeyedMutex, mountsUnder, randomHexId } from './util.js';
 import { VfsDriver } from './vfs.js';
 
@@ -604,6 +604,11 @@ export class LayerStore {
       if (parentRec) parentRec.children++;
       return { result: { chainId, diffId: result.diffId, size: result.size, created: true }, committed: true };
     });
+  }
+
+  /** Gets ready for unpacking soon (starts the unpack workers). */
+  prepareUnpack(): void {
+    startUnpackWorkers();
   }
 
   /**

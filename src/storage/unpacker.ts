@@ -92,6 +92,10 @@ class UnpackPool {
     return entry;
   }
 
+  fill(): void {
+    while (this.workers.length < this.size) this.spawn();
+  }
+
   /** The worker with the fewest jobs; a new one while the pool is not full. */
   private pick(): PoolWorker {
     let best: PoolWorker | undefined;
@@ -181,6 +185,14 @@ function wakeSlot(job: JobState): void {
 }
 
 let pool: UnpackPool | undefined;
+
+/** Starts the workers ahead of a batch of unpacks (a pull), so their start-up overlaps its first requests. */
+export function startUnpackWorkers(): void {
+  const size = workerCount();
+  if (size === 0) return;
+  pool ??= new UnpackPool(size);
+  pool.fill();
+}
 
 /**
  * Unpacks the tar in `input` (gzip, zstd or plain) into `root` as
