@@ -375,9 +375,11 @@ export class CommandRegistry {
   }
 
   /**
-   * A top-level name for a nested command, as docker's `ps` is `container ls`
-   * and `rmi` is `image rm`: same flags and behaviour, its own command path,
-   * and listed in the command's Aliases.
+   * Another name for a nested command, as docker's `ps` is `container ls`
+   * and `rmi` is `image rm` (top level), or `builder build` is `image build`
+   * (under a group, with `parent`): same flags and behaviour (a lazy command
+   * is loaded once for all its names), its own command path, and listed in
+   * the command's Aliases in registration order.
    */
   shortcut(
     name: string,
