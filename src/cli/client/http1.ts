@@ -122,8 +122,10 @@ export class Http1Client {
         key: t.tls.key,
         rejectUnauthorized: t.tls.rejectUnauthorized,
       });
+      socket.setNoDelay(true);
     } else {
-      socket = process.getBuiltinModule('node:net').connect({ host: t.host ?? 'localhost', port: t.port ?? 80 });
+      // noDelay as node:http sets it: typed input on a hijacked attach goes out at once.
+      socket = process.getBuiltinModule('node:net').connect({ host: t.host ?? 'localhost', port: t.port ?? 80, noDelay: true });
     }
     this.open.add(socket);
     socket.once('close', () => this.forget(socket));

@@ -198,6 +198,19 @@ describe('http1 client against node:http', () => {
   });
 });
 
+describe('http1 client over TCP', () => {
+  it('requests a TCP endpoint with its host:port as Host', async () => {
+    const server = http.createServer((req, res) => res.end(`${req.headers.host} ${req.url}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    const c = new Http1Client({ host: '127.0.0.1', port, hostHeader: `127.0.0.1:${port}` });
+    const res = asResponse(await c.request({ method: 'GET', path: '/v1.47/_ping', headers: {} }));
+    assert.equal(await readBody(res), `127.0.0.1:${port} /v1.47/_ping`);
+    c.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
 describe('http1 client against hand-written answers', () => {
   it('reads a body delimited by the end of the connection', async () => {
     const server = net.createServer((s) => {
