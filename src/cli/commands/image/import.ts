@@ -1,7 +1,6 @@
 // berth image import / berth import: POST /images/create?fromSrc= with a
 // tarball from a file or stdin (or a URL the daemon fetches), --change and
 // --message; prints the daemon's answer (the new image ID).
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { defineCommand, rangeArgs, StatusError } from '../../command.js';
@@ -26,7 +25,9 @@ export function openErrorText(path: string, err: unknown): string {
 export async function openInput(path: string): Promise<Readable> {
   try {
     const handle = await open(path, 'r');
-    return createReadStream('', { fd: handle.fd, autoClose: true });
+    // The handle's own stream: a stream on handle.fd alone leaves the
+    // FileHandle unreferenced, and its collection closes the fd mid-read.
+    return handle.createReadStream();
   } catch (err) {
     throw new StatusError(openErrorText(path, err), 1);
   }
