@@ -16,6 +16,7 @@
 // inside the archive's own namespace.
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { invalidParameter, notFound } from '../common/errors.js';
 import { sha256Digest } from './content-store.js';
@@ -282,6 +283,7 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
   const end = svc.beginOperation();
   const op = svc.layerOperation();
   const spooled: string[] = [];
+  const commits: Array<Promise<void>> = [];
   const release = (): void => {};
   let leaseRelease: () => void = release;
   try {
@@ -317,18 +319,30 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
       }
       const fromName = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
       const expected = fromName ? `sha256:${fromName[1]}` : undefined;
-      let info;
+      const spool = (info: { digest: string; size: number }): void => {
+        spooled.push(info.digest);
+        leaseRelease();
+        leaseRelease = svc.lease(spooled);
+        files.set(name, { kind: 'blob', digest: info.digest, size: info.size });
+      };
       if (expected && (await svc.content.has(expected))) {
         for await (const _ of entry as AsyncIterable<Buffer>) void _;
-        info = { digest: expected, size: h.size ?? 0 };
-      } else {
-        info = await svc.content.putStream(Readable.from(entry as AsyncIterable<Buffer>), expected ? { digest: expected, size: h.size } : { size: h.size });
+        spool({ digest: expected, size: h.size ?? 0 });
+        continue;
       }
-      spooled.push(info.digest);
-      leaseRelease();
-      leaseRelease = svc.lease(spooled);
-      files.set(name, { kind: 'blob', digest: info.digest, size: info.size });
+      const writer = await svc.content.writer(expected ? { digest: expected, size: h.size } : { size: h.size });
+      try {
+        await pipeline(Readable.from(entry as AsyncIterable<Buffer>), writer);
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
+      // The commit (an fsync of the whole blob) overlaps reading the next members.
+      const committed = writer.commit().then(spool);
+      committed.catch(() => undefined);
+      commits.push(committed);
     }
+    await Promise.all(commits);
     const lookup = (p: string, depth = 0): ArchiveFile | undefined => {
       const n = memberName(p);
       if (n === null || depth > 16) return undefined;
@@ -498,6 +512,8 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
     }
     return result;
   } finally {
+    // No blob write may still be going on when we clean up.
+    await Promise.allSettled(commits);
     await op.done();
     leaseRelease();
     end();
