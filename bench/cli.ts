@@ -16,7 +16,7 @@
 // afterwards; busybox goes to it with docker save | docker load.
 //
 // Run: node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/cli.js [--rounds 20] [--count 50]
-// (BERTH_CLI=<checkout>/bin/berth times another build of the berth CLI)
+// (BERTH_CLI / BERTH_CLI_BASELINE: see below)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -35,8 +35,10 @@ interface Cli {
   argv0: string;
 }
 
-// BERTH_CLI=/path/to/other/checkout/bin/berth measures another build (before/after figures).
+// BERTH_CLI=<checkout>/bin/berth measures another build; BERTH_CLI_BASELINE=<checkout>/bin/berth
+// adds that build as extra columns, interleaved with the rest (before/after figures).
 const berthCli: Cli = { name: 'berth', argv0: process.env.BERTH_CLI ?? path.join(repoRoot, 'bin/berth') };
+const baselineCli: Cli | undefined = process.env.BERTH_CLI_BASELINE ? { name: 'berth (baseline)', argv0: process.env.BERTH_CLI_BASELINE } : undefined;
 const docker: Cli = { name: 'docker', argv0: dockerCli };
 
 function parseArgs(argv: string[]): { rounds: number; count: number } {
@@ -192,23 +194,26 @@ async function main(): Promise<void> {
     } else {
       process.stdout.write('dockerd: not installed (apt-get install -y docker.io) or did not start; berthd only\n');
     }
+    const baseline = (engine: Engine): Column[] => (baselineCli ? [{ label: `baseline berth → ${engine.name}`, cli: baselineCli, engine }] : []);
     columns = [
       { label: 'berth → berthd', cli: berthCli, engine: berthd },
       { label: 'docker → berthd', cli: docker, engine: berthd },
+      ...baseline(berthd),
       ...(dockerd
         ? [
             { label: 'berth → dockerd', cli: berthCli, engine: dockerd },
             { label: 'docker → dockerd', cli: docker, engine: dockerd },
+            ...baseline(dockerd),
           ]
         : []),
     ];
     const row = (label: string, figures: Array<{ median: number; min: number }>): void => {
       table.push([label, figures.map((f) => `${f.median.toFixed(1)} (${f.min.toFixed(1)})`)]);
     };
-    // --version never reaches a daemon: one column per CLI.
-    const versionColumns = columns.slice(0, 2);
-    const versionFigures = await measure(versionColumns, { label: '--version', args: ['--version'], daemon: false }, rounds);
-    row('--version', [...versionFigures, ...(dockerd ? versionFigures.map(() => ({ median: NaN, min: NaN })) : [])]);
+    // --version never reaches a daemon: measured once per CLI, in the berthd columns.
+    const perDaemon = columns.filter((c) => c.engine === berthd).length;
+    const versionFigures = await measure(columns.slice(0, perDaemon), { label: '--version', args: ['--version'], daemon: false }, rounds);
+    row('--version', [...versionFigures, ...columns.slice(perDaemon).map(() => ({ median: NaN, min: NaN }))]);
     row('ps (0 containers)', await measure(columns, { label: 'ps', args: ['ps'], daemon: true }, rounds));
     row('images', await measure(columns, { label: 'images', args: ['images'], daemon: true }, rounds));
     row('version', await measure(columns, { label: 'version', args: ['version'], daemon: true }, rounds));
