@@ -5,15 +5,19 @@
 // POST /build with docker's query and X-Registry-Config header, and the
 // daemon's JSON messages are drawn as the docker CLI draws them. berth has
 // no BuildKit, so the legacy builder's deprecation notice is not printed.
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 
 import { defineCommand, exactArgs, StatusError, type CommandContext } from '../../command.js';
 import { defineFlags, FlagValueError, goQuote } from '../../flags.js';
+import { readCliConfig } from '../../client/contexts.js';
 import { apiClient, daemonError } from '../../session.js';
 import { parseNormalizedNamed } from '../../../image/reference.js';
 import { validateEnv, validateExtraHost, validateLabel, validateUlimit, ulimitList } from '../container/option-values.js';
+
+// Builtins through process.getBuiltinModule, as the rest of the CLI (an ESM
+// import of a builtin builds a facade that loads more than it needs).
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
 
 const BUILD_FLAGS = defineFlags({
   'add-host': { type: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")', validate: validateExtraHost },
@@ -118,16 +122,32 @@ function labelsMap(values: readonly string[]): Map<string, string> {
   return out;
 }
 
-/** configfile.ParseProxyConfig: config.json's proxies for this daemon fill build args not given. */
-async function withProxyArgs(ctx: BuildContext, args: Map<string, string | null>, host: string): Promise<Map<string, string | null>> {
-  const { proxyEnvironment } = await import('../container/create-flow.js');
-  const proxies = proxyEnvironment(ctx.global.config, host);
-  for (const [name, value] of proxies) if (!args.has(name)) args.set(name, value);
+const PROXY_VARIABLES: readonly [string, string][] = [
+  ['HTTP_PROXY', 'httpProxy'],
+  ['HTTPS_PROXY', 'httpsProxy'],
+  ['NO_PROXY', 'noProxy'],
+  ['FTP_PROXY', 'ftpProxy'],
+  ['ALL_PROXY', 'allProxy'],
+];
+
+/** configfile.ParseProxyConfig: config.json's proxies for this daemon (or "default") fill build args not given, upper and lower case. */
+function withProxyArgs(config: Record<string, unknown>, args: Map<string, string | null>, host: string): Map<string, string | null> {
+  const proxies = config.proxies;
+  if (typeof proxies !== 'object' || proxies === null) return args;
+  const table = proxies as Record<string, unknown>;
+  const entry = (Object.hasOwn(table, host) ? table[host] : table.default) as Record<string, unknown> | undefined;
+  if (typeof entry !== 'object' || entry === null) return args;
+  for (const [name, key] of PROXY_VARIABLES) {
+    const value = entry[key];
+    if (typeof value !== 'string' || value === '') continue;
+    if (!args.has(name)) args.set(name, value);
+    if (!args.has(name.toLowerCase())) args.set(name.toLowerCase(), value);
+  }
   return args;
 }
 
 /** imageBuildOptionsToQuery: the POST /build query, docker's parameters in url.Values' sorted order. */
-async function buildQuery(ctx: BuildContext, dockerfile: string, host: string): Promise<Record<string, string | string[]>> {
+function buildQuery(ctx: BuildContext, config: Record<string, unknown>, dockerfile: string, host: string): Record<string, string | string[]> {
   const f = ctx.flags;
   const q: Record<string, string | string[]> = {};
   const set = (key: string, value: string | string[] | undefined): void => {
@@ -157,7 +177,7 @@ async function buildQuery(ctx: BuildContext, dockerfile: string, host: string): 
   set('target', f.target || undefined);
   const ulimits = ulimitList(f.ulimit);
   set('ulimits', ulimits.length > 0 ? goJSONMarshal(ulimits.map((u) => ({ Name: u.Name, Hard: u.Hard, Soft: u.Soft }))) : undefined);
-  const args = await withProxyArgs(ctx, buildArgsMap(resolveBuildArgs(f['build-arg'], ctx.io.env)), host);
+  const args = withProxyArgs(config, buildArgsMap(resolveBuildArgs(f['build-arg'], ctx.io.env)), host);
   set('buildargs', args.size > 0 ? goJSONMarshal(sortedEntries(args)) : undefined);
   const labels = labelsMap(f.label);
   set('labels', labels.size > 0 ? goJSONMarshal(sortedEntries(labels)) : undefined);
@@ -170,8 +190,30 @@ async function buildQuery(ctx: BuildContext, dockerfile: string, host: string): 
   return sorted;
 }
 
+/** Whether an executable `name` is on PATH. */
+function onPath(name: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  for (const dir of (env.PATH ?? '').split(':')) {
+    if (dir === '') continue;
+    try {
+      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+      return true;
+    } catch {
+      // next
+    }
+  }
+  return false;
+}
+
+const EMPTY_REGISTRY_CONFIG = Buffer.from('{}').toString('base64');
+
 /** The X-Registry-Config header: every stored credential, base64url JSON keyed by registry. */
-async function registryConfigHeader(ctx: BuildContext): Promise<string> {
+async function registryConfigHeader(ctx: BuildContext, config: Record<string, unknown>): Promise<string> {
+  // Nothing stored and no default credential helper: skip loading the registry modules.
+  const auths = config.auths;
+  const hasAuths = typeof auths === 'object' && auths !== null && Object.keys(auths).length > 0;
+  if (!hasAuths && !config.credsStore && !config.credHelpers && !onPath('docker-credential-secretservice', ctx.io.env) && !onPath('docker-credential-pass', ctx.io.env)) {
+    return EMPTY_REGISTRY_CONFIG;
+  }
   const [{ DockerConfigFile }, { authConfigJson }] = await Promise.all([import('../../../registry/credentials.js'), import('../../../registry/auth-config.js')]);
   let all: Record<string, import('../../../registry/auth-config.js').AuthConfig> = {};
   try {
@@ -320,14 +362,16 @@ async function runBuild(ctx: BuildContext): Promise<number> {
     const client = apiClient(ctx);
     let body: Readable = prepared.body;
     if (flags.compress) {
-      const { createGzip } = await import('node:zlib');
+      const { createGzip } = process.getBuiltinModule('node:zlib');
       body = body.pipe(createGzip());
     }
-    const { progressReader } = await import('./progress-reader.js');
+    const { watchProgress } = await import('./progress-reader.js');
     const isTerminal = process.stdout.isTTY === true && !quiet;
-    body = progressReader(body, progressOut, { action: 'Sending build context to Docker daemon', total: 0, everyUpdate: isTerminal }).stream();
+    watchProgress(body, progressOut, { action: 'Sending build context to Docker daemon', total: 0, everyUpdate: isTerminal });
 
-    const [query, registryConfig] = await Promise.all([buildQuery(ctx, prepared.dockerfile, client.hostDescription), registryConfigHeader(ctx)]);
+    const config = readCliConfig(ctx.global.config);
+    const query = buildQuery(ctx, config, prepared.dockerfile, client.hostDescription);
+    const registryConfig = await registryConfigHeader(ctx, config);
     let res;
     try {
       // the body cannot be sent twice: settle the API version first, as the docker CLI's ping does

@@ -12,9 +12,7 @@
 // does; then file contents are read synchronously straight into large
 // chunks that a Readable hands to the socket, one chunk per read() call (no
 // per-file promises, no copies).
-import fs from 'node:fs';
-import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable as ReadableType } from 'node:stream';
 
 import { PatternMatcher, type MatchInfo } from '../../../build/dockerignore.js';
 import {
@@ -31,6 +29,12 @@ import {
   writeHeader,
   type TarHeader,
 } from './tar-header.js';
+
+// Builtins through process.getBuiltinModule, as the rest of the CLI (an ESM
+// import of a builtin builds a facade that loads more than it needs).
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
+const { Readable } = process.getBuiltinModule('node:stream');
 
 /** One entry of the context: its header and, for regular files with data, where to read it. */
 export interface ContextEntry {
@@ -108,7 +112,7 @@ export function walkContext(root: string, options: WalkOptions): ContextEntry[] 
     for (const name of names) {
       const relPath = rel === '' ? name : `${rel}/${name}`;
       const full = `${dir}/${name}`;
-      let st: fs.Stats;
+      let st: import('node:fs').Stats;
       try {
         st = fs.lstatSync(full);
       } catch (err) {
@@ -140,7 +144,7 @@ export function walkContext(root: string, options: WalkOptions): ContextEntry[] 
   return entries;
 }
 
-function entryFor(full: string, relPath: string, st: fs.Stats, seenInodes: Map<string, string>, chown: WalkOptions['chown']): ContextEntry | undefined {
+function entryFor(full: string, relPath: string, st: import('node:fs').Stats, seenInodes: Map<string, string>, chown: WalkOptions['chown']): ContextEntry | undefined {
   const header: TarHeader = {
     name: relPath,
     mode: tarMode(st.mode),
@@ -212,7 +216,7 @@ const END_OF_ARCHIVE = BLOCK_SIZE * 2;
  * 1 MiB chunks; a file that shrank since the walk is padded with zeros, one
  * that grew is cut at its walked size (the header is already out).
  */
-export function tarStream(entries: readonly ContextEntry[], options: { endAfterLastData?: boolean } = {}): Readable {
+export function tarStream(entries: readonly ContextEntry[], options: { endAfterLastData?: boolean } = {}): ReadableType {
   let index = 0;
   // what is being copied: bytes from an open file or from memory, then zero padding
   let fd = -1;
@@ -231,6 +235,7 @@ export function tarStream(entries: readonly ContextEntry[], options: { endAfterL
     const size = headerSize(entry.header);
     let written = 0;
     if (pos + size <= CHUNK_SIZE) {
+      chunk.fill(0, pos, pos + size);
       written = writeHeader(chunk, pos, entry.header);
     } else {
       // the header crosses the chunk boundary: copy it from memory like content
@@ -271,7 +276,8 @@ export function tarStream(entries: readonly ContextEntry[], options: { endAfterL
 
   const fill = (): Buffer | null => {
     if (endWritten && remaining === 0 && padding === 0) return null;
-    const chunk = Buffer.alloc(CHUNK_SIZE);
+    // not zeroed: headers, padding and missing bytes are zeroed where they go
+    const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
     let pos = 0;
     while (pos < CHUNK_SIZE) {
       if (remaining > 0) {
@@ -287,8 +293,11 @@ export function tarStream(entries: readonly ContextEntry[], options: { endAfterL
             got = 0;
           }
         }
-        // a file that shrank: the chunk's zeros stand in for the missing bytes
-        if (got === 0) got = want;
+        // a file that shrank: zeros stand in for the missing bytes
+        if (got === 0) {
+          chunk.fill(0, pos, pos + want);
+          got = want;
+        }
         pos += got;
         remaining -= got;
         if (remaining === 0) {
@@ -304,6 +313,7 @@ export function tarStream(entries: readonly ContextEntry[], options: { endAfterL
       }
       if (padding > 0) {
         const take = Math.min(padding, CHUNK_SIZE - pos);
+        chunk.fill(0, pos, pos + take);
         pos += take;
         padding -= take;
         continue;

@@ -1,17 +1,20 @@
 // The `build` commands of the berth CLI: `image build` with its other names
-// (`build`, `builder build`, as docker lists them in that order), and the
-// `builder` group with `prune`.
+// (`build`, `builder build`, listed in that order as docker lists them), and
+// the `builder` group with `prune`. Registered lazily (see
+// container/index.ts): names and descriptions must match the specs.
 import type { CommandRegistry } from '../../command.js';
-import { buildCommand } from './build.js';
-import { builderPruneCommand } from './prune.js';
 
 export function registerBuildCommands(registry: CommandRegistry): void {
-  registry.add(buildCommand, { parent: ['image'] });
+  registry.addLazy(
+    { name: 'build', description: 'Build an image from a Dockerfile', load: async () => (await import('./build.js')).buildCommand },
+    { parent: ['image'] },
+  );
   // docker --help's Common Commands: run, exec, ps, build, pull, ...
   registry.shortcut('build', ['image', 'build'], { common: 4 });
   registry.addGroup({ name: 'builder', description: 'Manage builds' });
-  // docker lists `builder build` among image build's aliases too; until the
-  // registry can file a shortcut under a group, it is registered as its own command.
-  registry.add(buildCommand, { parent: ['builder'] });
-  registry.add(builderPruneCommand, { parent: ['builder'] });
+  registry.shortcut('build', ['image', 'build'], { parent: ['builder'] });
+  registry.addLazy(
+    { name: 'prune', description: 'Remove build cache', load: async () => (await import('./prune.js')).builderPruneCommand },
+    { parent: ['builder'] },
+  );
 }

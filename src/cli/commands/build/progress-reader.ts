@@ -4,9 +4,12 @@
 // known size, if smaller), at most every 100 ms, and at the end:
 // "<action> <progress>\r", the last one followed by "\r\n". Off a terminal
 // the docker CLI keeps only the last update of the context upload.
-import { Readable } from 'node:stream';
 
 import { formatProgress } from '../../../image/progress.js';
+
+// Builtins through process.getBuiltinModule, as the rest of the CLI (an ESM
+// import of a builtin builds a facade that loads more than it needs).
+const { Readable } = process.getBuiltinModule('node:stream');
 
 export interface ProgressReaderOptions {
   /** "Sending build context to Docker daemon". */
@@ -33,7 +36,7 @@ export interface ProgressStream {
   /** The data, pulled on demand (a Readable would read ahead, past the point where docker stops). */
   source: AsyncGenerator<Buffer>;
   /** The same as a stream. */
-  stream(): Readable;
+  stream(): import('node:stream').Readable;
   /** Leave out the final update: the reader will not be read again after its last data. */
   skipLastUpdate(): void;
 }
@@ -81,4 +84,33 @@ export function progressReader(input: AsyncIterable<Buffer | string>, out: { wri
       skipLast = true;
     },
   };
+}
+
+/**
+ * The upload's progress without re-streaming: counts what `stream` emits
+ * (alongside the consumer it is piped to) and writes the updates, the last
+ * one when it ends.
+ */
+export function watchProgress(stream: import('node:stream').Readable, out: { write(text: string): unknown }, options: ProgressReaderOptions): void {
+  const now = options.now ?? Date.now;
+  let current = 0;
+  let lastUpdate = 0;
+  let lastAllowed = -Infinity;
+  // Counting starts when the consumer starts the flow ('resume' comes just
+  // before the first data): a 'data' listener of ours would start it at
+  // once, before anyone reads.
+  stream.once('resume', () => stream.on('data', count));
+  const count = (chunk: Buffer): void => {
+    current += chunk.length;
+    if (current - lastUpdate <= UPDATE_EVERY_BYTES) return;
+    lastUpdate = current;
+    const t = now();
+    if (t - lastAllowed < RATE_LIMIT_MS) return;
+    lastAllowed = t;
+    if (options.everyUpdate) out.write(progressLine(options.action, current, 0));
+  };
+  stream.on('end', () => {
+    out.write(progressLine(options.action, current, 0));
+    out.write('\r\n');
+  });
 }
