@@ -10,7 +10,7 @@
 
 const { enableCompileCache } = process.getBuiltinModule('node:module');
 const { mkdirSync, realpathSync, statSync } = process.getBuiltinModule('node:fs');
-const { dirname } = process.getBuiltinModule('node:path');
+const { basename, dirname } = process.getBuiltinModule('node:path');
 
 /**
  * Where compiled bytecode is kept between runs: a directory of this user's,
@@ -33,22 +33,38 @@ function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
  * Whether `dir` (made if missing) is ours and no one else can swap it or
  * write into it: the directory is the user's and not group/other writable,
  * each ancestor belongs to the user or root and is writable by others only
- * with the sticky bit (/tmp). `sudo -E` keeps a user's HOME: root must not
- * then read bytecode from that user's ~/.cache.
+ * with the sticky bit (/tmp). Ancestors are checked before anything is made
+ * under them. `sudo -E` keeps a user's HOME: root must not then read
+ * bytecode from (or make directories in) that user's ~/.cache.
  */
 function isOwnPrivateDir(dir: string, uid: number): boolean {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    let path = realpathSync(dir);
-    const own = statSync(path);
-    if (!own.isDirectory() || own.uid !== uid || (own.mode & 0o022) !== 0) return false;
-    while (path !== '/') {
-      path = dirname(path);
+    // The deepest part of the path that exists (symlinks resolved), and the names missing below it.
+    let existing = dir;
+    const missing: string[] = [];
+    for (;;) {
+      try {
+        existing = realpathSync(existing);
+        break;
+      } catch {
+        if (existing === '/' || !existing.startsWith('/')) return false;
+        missing.unshift(basename(existing));
+        existing = dirname(existing);
+      }
+    }
+    for (let path = existing; ; path = dirname(path)) {
       const st = statSync(path);
       if (st.uid !== uid && st.uid !== 0) return false;
       if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return false;
+      if (path === '/') break;
     }
-    return true;
+    let path = existing;
+    for (const name of missing) {
+      path = path === '/' ? `/${name}` : `${path}/${name}`;
+      mkdirSync(path, { mode: 0o700 });
+    }
+    const own = statSync(path);
+    return own.isDirectory() && own.uid === uid && (own.mode & 0o022) === 0;
   } catch {
     return false;
   }
