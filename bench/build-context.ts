@@ -1,10 +1,11 @@
 // How fast `berth build` tars and sends a 50 MB, 2000-file context, beside
 // `docker build` (DOCKER_BUILDKIT=0) doing the same, both against an engine
-// that discards the body and answers at once. Run alone to print figures:
-//   node dist/test/integration/cli-build/context-speed.test.js
-// The test holds berth to the issue's budget: the context tarred and sent
-// well under 0.3 s (the whole command, process start included, is measured
-// too). The docker CLI is compared when /usr/local/bin/docker exists.
+// that discards the body and answers at once (issue 6's budget: the context
+// tarred and sent well under 0.3 s; the whole command, process start
+// included, is measured too). The docker CLI is compared when
+// /usr/local/bin/docker exists. A benchmark, not a test: speed is never a
+// pass/fail in the suite.
+//   node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/build-context.js
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,10 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BERTH = [process.execPath, '--', path.resolve(here, '../../../src/cli/main.js')];
+const BERTH = [process.execPath, '--', path.resolve(here, '../src/cli/main.js')];
 const DOCKER = '/usr/local/bin/docker';
 
 const FILES = 2000;
@@ -141,39 +141,34 @@ async function measure(engine: DiscardingEngine, command: readonly string[], cwd
   return { totalMs: median(totals), sendMs: median(sends), bytes };
 }
 
-describe('berth build context speed (50 MB, 2000 files)', () => {
-  let root: string;
-  let engine: DiscardingEngine;
-  const env = (): Record<string, string> => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.join(root, 'home'), DOCKER_CONFIG: path.join(root, 'config'), DOCKER_BUILDKIT: '0' });
-
-  before(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-build-speed-'));
+async function main(): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-build-speed-'));
+  let engine: DiscardingEngine | undefined;
+  try {
     fs.mkdirSync(path.join(root, 'home'));
     fs.mkdirSync(path.join(root, 'config'));
     fs.mkdirSync(path.join(root, 'ctx'));
     makeContext(path.join(root, 'ctx'));
     engine = await startDiscardingEngine(root);
-  });
-  after(async () => {
-    await engine?.close();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
-
-  it('tars and sends the context well under 0.3 s', async () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.join(root, 'home'), DOCKER_CONFIG: path.join(root, 'config'), DOCKER_BUILDKIT: '0' };
     const cwd = path.join(root, 'ctx');
     // one warm-up run fills the page cache and berth's compile cache
-    await run(BERTH, ['-H', engine.host, 'build', '.'], cwd, env());
-    const berth = await measure(engine, BERTH, cwd, env(), 5);
+    await run(BERTH, ['-H', engine.host, 'build', '.'], cwd, env);
+    const berth = await measure(engine, BERTH, cwd, env, 5);
     let docker: Figures | undefined;
     if (fs.existsSync(DOCKER)) {
-      await run([DOCKER], ['-H', engine.host, 'build', '.'], cwd, env());
-      docker = await measure(engine, [DOCKER], cwd, env(), 5);
+      await run([DOCKER], ['-H', engine.host, 'build', '.'], cwd, env);
+      docker = await measure(engine, [DOCKER], cwd, env, 5);
     }
     const line = (name: string, f: Figures): string =>
       `${name.padEnd(7)} whole command ${f.totalMs.toFixed(0).padStart(5)} ms, context on the wire ${f.sendMs.toFixed(0).padStart(5)} ms, ${(f.bytes / 1e6).toFixed(1)} MB`;
     console.log(line('berth', berth));
     if (docker) console.log(line('docker', docker));
     assert.ok(berth.bytes > TOTAL_BYTES, 'the whole context was sent');
-    assert.ok(berth.sendMs < 300, `context sent in ${berth.sendMs.toFixed(0)} ms`);
-  });
-});
+  } finally {
+    await engine?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();
