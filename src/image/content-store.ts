@@ -77,6 +77,9 @@ export class BlobWriter extends Writable {
     private readonly expect: WriteExpectation,
   ) {
     super({ highWaterMark: 1 << 20 });
+    // A writer destroyed with an error (a client that hung up mid-upload) must
+    // not crash the daemon: the error is kept in `errored` and commit() reports it.
+    this.on('error', () => undefined);
   }
 
   get bytesWritten(): number {
