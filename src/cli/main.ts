@@ -80,6 +80,15 @@ try {
   // The cache only saves time: never let it stop the CLI.
 }
 
+// A reader that goes away (`berth logs -f x | head`) ends the CLI quietly
+// with 128+SIGPIPE, as the signal ends the docker CLI.
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+}
+
 // Below, what runs with the cache on.
 const { buildRegistry } = await import('./commands/index.js');
 
