@@ -65,7 +65,7 @@ async function writeTools(): Promise<{ writeFileAtomic: typeof WriteFileAtomic; 
 export class ContextStore {
   constructor(readonly dir: string) {}
 
-  private metaDir(name: string): string {
+  metaDir(name: string): string {
     return path.join(this.dir, 'contexts', 'meta', contextId(name));
   }
   tlsDir(name: string): string {
@@ -151,7 +151,7 @@ export interface ResolvedEndpoint {
 
 /** docker/cli's precedence: --context > -H > DOCKER_HOST > DOCKER_CONTEXT > config currentContext > default. */
 export function resolveContextName(flags: EndpointFlags, store: ContextStore): string {
-  if (flags.context && flags.hosts.length) throw new Error('conflicting options: either specify --host or --context, not both');
+  if (flags.context && flags.hosts.length) throw new Error('conflicting options: cannot specify both --host and --context');
   if (flags.context) return flags.context;
   if (flags.hosts.length) return DEFAULT_CONTEXT;
   if (process.env.DOCKER_HOST) return DEFAULT_CONTEXT;
@@ -160,8 +160,15 @@ export function resolveContextName(flags: EndpointFlags, store: ContextStore): s
 }
 
 export function defaultHost(flags: EndpointFlags): string {
-  if (flags.hosts.length > 1) throw new Error('Specify only one -H');
+  if (flags.hosts.length > 1) throw new EndpointError('Specify only one -H');
   return normalizeHost(flags.hosts[0] ?? process.env.DOCKER_HOST ?? DEFAULT_HOST);
+}
+
+/** An endpoint that cannot be worked out: docker reports it as "Failed to initialize: unable to resolve docker endpoint: ...". */
+export class EndpointError extends Error {
+  constructor(reason: string) {
+    super(`Failed to initialize: unable to resolve docker endpoint: ${reason}`);
+  }
 }
 
 export function resolveEndpoint(flags: EndpointFlags): ResolvedEndpoint {
@@ -181,7 +188,7 @@ export function resolveEndpoint(flags: EndpointFlags): ResolvedEndpoint {
       : undefined;
   if (name === DEFAULT_CONTEXT) return { contextName: name, host: defaultHost(flags), tls: tlsFromFlags() };
   const meta = store.get(name);
-  if (!meta) throw new Error(`context "${name}" does not exist`);
+  if (!meta) throw new EndpointError(`context "${name}": context not found: open ${path.join(store.metaDir(name), 'meta.json')}: no such file or directory`);
   const ep = meta.Endpoints.docker;
   if (!ep) throw new Error(`context "${name}" has no docker endpoint`);
   const tls = store.tlsFiles(name);
