@@ -424,7 +424,9 @@ export class DockerConfigFile {
     const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     const fh = await fs.open(tmp, 'wx', 0o600);
     try {
-      await fh.writeFile(JSON.stringify(this.raw, null, '\t'));
+      // docker's configfile always writes "auths", as its first key.
+      const { auths, ...rest } = this.raw;
+      await fh.writeFile(JSON.stringify({ auths: auths ?? {}, ...rest }, null, '\t'));
       await fh.chmod(mode);
       if (owner) await fh.chown(owner.uid, owner.gid).catch(() => undefined);
       await fh.sync();

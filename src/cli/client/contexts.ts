@@ -50,7 +50,9 @@ export async function updateCliConfig(dir: string, update: (cfg: Record<string, 
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const cfg = readCliConfig(dir);
   update(cfg);
-  await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(cfg, null, '\t') + '\n', 0o600);
+  // As docker's configfile.Save: "auths" always, first; tab-indented, no final newline.
+  const { auths, ...rest } = cfg;
+  await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify({ auths: auths ?? {}, ...rest }, null, '\t'), 0o600);
 }
 
 const contextId = (name: string): string =>
