@@ -6,7 +6,8 @@
 //
 // BERTH_UNPACK_WORKERS=0 unpacks on the main thread instead (for debugging);
 // otherwise there is one worker per core (at most 4), each running several
-// jobs, started on first use and kept (unreferenced) for the next.
+// jobs, started on first use and kept (unreferenced) for the next; a worker
+// idle for 30 s ends (each holds ~10 MiB that an idle daemon does not need).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EngineError, type ErrorKind } from '../common/errors.js';
@@ -31,6 +32,17 @@ interface JobState {
 interface PoolWorker {
   worker: Worker;
   jobs: Map<number, JobState>;
+  idleTimer?: NodeJS.Timeout;
+}
+
+const WORKER_IDLE_MS = 30_000;
+
+function whenIdle(entry: PoolWorker): void {
+  clearTimeout(entry.idleTimer);
+  entry.idleTimer = setTimeout(() => {
+    if (entry.jobs.size === 0) void entry.worker.terminate();
+  }, WORKER_IDLE_MS);
+  entry.idleTimer.unref();
 }
 
 function revive(e: SerializedError): Error {
@@ -83,11 +95,15 @@ class UnpackPool {
           settle(job, revive(message.error));
           break;
       }
-      if (entry.jobs.size === 0) worker.unref();
+      if (entry.jobs.size === 0) {
+        worker.unref();
+        whenIdle(entry);
+      }
     });
     worker.on('error', (err) => failAll(err));
     worker.on('exit', (code) => failAll(new Error(`unpack worker exited with code ${code}`)));
     worker.unref();
+    whenIdle(entry);
     this.workers.push(entry);
     return entry;
   }
@@ -123,6 +139,7 @@ class UnpackPool {
     // Rejections are awaited below, after the input is closed.
     result.catch(() => {});
     entry.jobs.set(id, job);
+    clearTimeout(entry.idleTimer);
     entry.worker.ref();
     const { onWarning: _, ...jobOptions } = options;
     const post = (message: ToWorker): void => entry.worker.postMessage(message);

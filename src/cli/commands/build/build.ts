@@ -5,6 +5,7 @@
 // POST /build with docker's query and X-Registry-Config header, and the
 // daemon's JSON messages are drawn as the docker CLI draws them. berth has
 // no BuildKit, so the legacy builder's deprecation notice is not printed.
+import { proxyEnvironment } from '../../proxy-config.js';
 import type { Readable } from 'node:stream';
 
 import { defineCommand, exactArgs, StatusError, type CommandContext } from '../../command.js';
@@ -122,27 +123,9 @@ function labelsMap(values: readonly string[]): Map<string, string> {
   return out;
 }
 
-const PROXY_VARIABLES: readonly [string, string][] = [
-  ['HTTP_PROXY', 'httpProxy'],
-  ['HTTPS_PROXY', 'httpsProxy'],
-  ['NO_PROXY', 'noProxy'],
-  ['FTP_PROXY', 'ftpProxy'],
-  ['ALL_PROXY', 'allProxy'],
-];
-
 /** configfile.ParseProxyConfig: config.json's proxies for this daemon (or "default") fill build args not given, upper and lower case. */
 function withProxyArgs(config: Record<string, unknown>, args: Map<string, string | null>, host: string): Map<string, string | null> {
-  const proxies = config.proxies;
-  if (typeof proxies !== 'object' || proxies === null) return args;
-  const table = proxies as Record<string, unknown>;
-  const entry = (Object.hasOwn(table, host) ? table[host] : table.default) as Record<string, unknown> | undefined;
-  if (typeof entry !== 'object' || entry === null) return args;
-  for (const [name, key] of PROXY_VARIABLES) {
-    const value = entry[key];
-    if (typeof value !== 'string' || value === '') continue;
-    if (!args.has(name)) args.set(name, value);
-    if (!args.has(name.toLowerCase())) args.set(name.toLowerCase(), value);
-  }
+  for (const [name, value] of proxyEnvironment(config, host)) if (!args.has(name)) args.set(name, value);
   return args;
 }
 

@@ -1,6 +1,7 @@
 // The part `run` and `create` share (docker/cli create.go): checks before
 // the request, the request itself with docker's pull-and-retry when the
 // image is missing, the daemon's warnings and the --cidfile.
+import { proxyEnvironment } from '../../proxy-config.js';
 import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
 
 import type { ApiClient } from '../../client/api-client.js';
@@ -30,29 +31,9 @@ export function pullOptionError(value: string): string | undefined {
   return `invalid pull option: '${value}': must be one of "always", "missing" or "never"`;
 }
 
-const PROXY_VARIABLES: readonly [string, string][] = [
-  ['HTTP_PROXY', 'httpProxy'],
-  ['HTTPS_PROXY', 'httpsProxy'],
-  ['NO_PROXY', 'noProxy'],
-  ['FTP_PROXY', 'ftpProxy'],
-  ['ALL_PROXY', 'allProxy'],
-];
-
 /** configfile.ParseProxyConfig: config.json's proxies for this daemon (or "default"), as environment entries. */
-export function proxyEnvironment(configDir: string, host: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const proxies = readCliConfig(configDir).proxies;
-  if (typeof proxies !== 'object' || proxies === null) return out;
-  const table = proxies as Record<string, unknown>;
-  const entry = (Object.hasOwn(table, host) ? table[host] : table.default) as Record<string, unknown> | undefined;
-  if (typeof entry !== 'object' || entry === null) return out;
-  for (const [name, key] of PROXY_VARIABLES) {
-    const value = entry[key];
-    if (typeof value !== 'string' || value === '') continue;
-    out.set(name, value);
-    out.set(name.toLowerCase(), value);
-  }
-  return out;
+export function proxyEnvironmentFor(configDir: string, host: string): Map<string, string> {
+  return proxyEnvironment(readCliConfig(configDir), host);
 }
 
 export interface PreparedCreate {
@@ -92,7 +73,7 @@ export function prepareCreate(
       image: ctx.args[0]!,
       args: ctx.args.slice(1),
       lookupEnv: (name) => env[name],
-      proxyEnv: proxyEnvironment(ctx.global.config, host),
+      proxyEnv: proxyEnvironmentFor(ctx.global.config, host),
       apiSocket,
     });
     return { body };
