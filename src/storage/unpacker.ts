@@ -7,7 +7,7 @@
 // BERTH_UNPACK_WORKERS=0 unpacks on the main thread instead (for debugging);
 // otherwise there is one worker per core (at most 4), each running several
 // jobs, started on first use and kept (unreferenced) for the next; a worker
-// idle for 30 s ends (each holds ~10 MiB that an idle daemon does not need).
+// idle for 5 s ends (each holds ~10 MiB that an idle daemon does not need).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EngineError, type ErrorKind } from '../common/errors.js';
@@ -35,7 +35,7 @@ interface PoolWorker {
   idleTimer?: NodeJS.Timeout;
 }
 
-const WORKER_IDLE_MS = 30_000;
+const WORKER_IDLE_MS = 5_000;
 
 function whenIdle(entry: PoolWorker): void {
   clearTimeout(entry.idleTimer);
