@@ -7,10 +7,10 @@
 // errors use current docker's wording, which the parser follows).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, promises as fs, utimesSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { promises as fs, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { haveDockerCli, startDaemon, type RunResult, type TestDaemon } from '../../helpers/daemon.js';
+import { startBuildSetup, writeTree, type BuildSetup } from '../../helpers/busybox-daemon.js';
+import { haveDockerCli, type RunResult, type TestDaemon } from '../../helpers/daemon.js';
 
 const skip = !haveDockerCli || process.getuid?.() !== 0 ? 'needs root and the docker CLI' : false;
 let d: TestDaemon;
@@ -26,27 +26,16 @@ function stepsOf(out: string): string[] {
   return out.split('\n').filter((l) => l.startsWith('Step '));
 }
 
-async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await fs.writeFile(path.join(dir, name), content);
-  }
-}
+let setup: BuildSetup | undefined;
 
 before(async () => {
   if (skip) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-build-'));
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  d = await startDaemon({ dir });
-  const res = await d.api('POST', '/berth/images/busybox');
-  assert.ok(res.status < 300, res.text);
-  work = mkdtempSync(path.join(os.tmpdir(), 'berth-build-ctx-'));
+  setup = await startBuildSetup('berth-build');
+  ({ daemon: d, work } = setup);
 });
 
 after(async () => {
-  if (skip) return;
-  await d?.cleanup();
-  if (work) await fs.rm(work, { recursive: true, force: true });
+  await setup?.cleanup();
 });
 
 const multiStage = `# syntax=docker/dockerfile:1

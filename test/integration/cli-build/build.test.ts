@@ -6,17 +6,18 @@
 // `-f -`. Only container IDs of RUN steps are normalised, and docker's
 // legacy-builder deprecation notice dropped.
 import assert from 'node:assert/strict';
-import { mkdtempSync, promises as fs, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { haveDockerCli, startDaemon, type RunResult, type TestDaemon } from '../../helpers/daemon.js';
+import { startBuildSetup, writeTree, type BuildSetup } from '../../helpers/busybox-daemon.js';
+import { haveDockerCli, type RunResult, type TestDaemon } from '../../helpers/daemon.js';
 
 const skip = !haveDockerCli || process.getuid?.() !== 0 ? 'needs root and the docker CLI' : false;
 const env = { DOCKER_BUILDKIT: '0' };
 const NOTICE = /^DEPRECATED: The legacy builder is deprecated[^\n]*\n(?: {12}[^\n]*\n)*\n/;
 
+let setup: BuildSetup | undefined;
 let d: TestDaemon;
 let work: string;
 
@@ -31,27 +32,14 @@ async function both(args: string[], input?: string): Promise<{ docker: RunResult
   return { docker: normalise(docker), berth: normalise(berth) };
 }
 
-async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await fs.writeFile(path.join(dir, name), content);
-  }
-}
-
 before(async () => {
   if (skip) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-cli-build-'));
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  d = await startDaemon({ dir });
-  const res = await d.api('POST', '/berth/images/busybox');
-  assert.ok(res.status < 300, res.text);
-  work = mkdtempSync(path.join(os.tmpdir(), 'berth-cli-build-ctx-'));
+  setup = await startBuildSetup('berth-cli-build');
+  ({ daemon: d, work } = setup);
 });
 
 after(async () => {
-  if (skip) return;
-  await d?.cleanup();
-  if (work) await fs.rm(work, { recursive: true, force: true });
+  await setup?.cleanup();
 });
 
 const DOCKERFILE = 'FROM busybox\nENV A=1\nRUN echo hello > /hello\nCOPY . /ctx/\nCMD ["sh"]\n';
