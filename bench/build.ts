@@ -13,92 +13,13 @@
 // and exec root and is stopped afterwards.
 //
 // Run: node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/build.js [--rounds 3]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, promises as fs, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dockerCli, runProcess, startDaemon, unmountUnder } from '../test/helpers/daemon.js';
-
-interface Engine {
-  name: string;
-  host: string;
-  stop(): Promise<void>;
-}
+import { machineLine, median, numberOptions, startBenchEngines, stopAll, timedDocker, type BenchEngine } from './engines.js';
 
 const env = { DOCKER_BUILDKIT: '0' };
-
-async function docker(host: string, args: string[]): Promise<{ ms: number; stdout: string }> {
-  const t0 = process.hrtime.bigint();
-  const r = await runProcess(dockerCli, ['-H', host, ...args], { timeoutMs: 600_000, env });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout.slice(-2000)}`);
-  return { ms, stdout: r.stdout };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-async function berthEngine(): Promise<Engine> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-build-'));
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  const daemon = await startDaemon({ dir, args: ['--log-level', 'warn'] });
-  const res = await daemon.api('POST', '/berth/images/busybox');
-  if (res.status >= 300) throw new Error(`busybox: ${res.text}`);
-  return { name: 'berth', host: daemon.host, stop: () => daemon.cleanup() };
-}
-
-async function dockerdEngine(): Promise<Engine | undefined> {
-  if (!existsSync('/usr/sbin/dockerd')) return undefined;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dockerd-bench-build-'));
-  const sock = path.join(dir, 'docker.sock');
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  const proc: ChildProcess = spawn('/usr/sbin/dockerd', [
-    '--data-root', path.join(dir, 'root'),
-    '--exec-root', path.join(dir, 'exec'),
-    '--pidfile', path.join(dir, 'dockerd.pid'),
-    '-H', `unix://${sock}`,
-    '--bridge', 'none',
-    '--iptables=false',
-    '--ip6tables=false',
-    '--containerd-namespace', `benchbuild${process.pid}`,
-    '--containerd-plugins-namespace', `benchbuildp${process.pid}`,
-    '--config-file', path.join(dir, 'daemon.json'),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stdout!.on('data', (b: Buffer) => { log += b.toString(); });
-  proc.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
-  const ping = (): Promise<boolean> => new Promise((resolve) => {
-    const req = http.request({ socketPath: sock, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(t);
-    }
-    await unmountUnder(dir);
-    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  };
-  const deadline = Date.now() + 30_000;
-  while (!(await ping())) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      process.stderr.write(`dockerd did not start:\n${log.slice(-3000)}\n`);
-      await stop();
-      return undefined;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { name: 'dockerd', host: `unix://${sock}`, stop };
-}
 
 const DOCKERFILE = `FROM busybox
 ENV APP=bench
@@ -126,9 +47,9 @@ interface Figures {
   changed: number;
 }
 
-async function measure(e: Engine, ctx: string, rounds: number): Promise<Figures> {
+async function measure(e: BenchEngine, ctx: string, rounds: number): Promise<Figures> {
   const build = (extra: string[] = []): Promise<{ ms: number; stdout: string }> =>
-    docker(e.host, ['build', '--network', 'none', '-t', 'bench:latest', ...extra, ctx]);
+    timedDocker(e.host, ['build', '--network', 'none', '-t', 'bench:latest', ...extra, ctx], env);
   const cold: number[] = [];
   const cached: number[] = [];
   const changed: number[] = [];
@@ -147,29 +68,16 @@ async function measure(e: Engine, ctx: string, rounds: number): Promise<Figures>
 }
 
 async function main(): Promise<void> {
-  let rounds = 3;
-  const i = process.argv.indexOf('--rounds');
-  if (i >= 0) rounds = Number(process.argv[i + 1]);
+  const { rounds } = numberOptions(process.argv.slice(2), { rounds: 3 });
   const ctx = mkdtempSync(path.join(os.tmpdir(), 'bench-build-ctx-'));
-  const engines: Engine[] = [];
+  const engines: BenchEngine[] = [];
   const results: Array<[string, Figures]> = [];
   try {
     await makeContext(ctx);
-    const berth = await berthEngine();
-    engines.push(berth);
-    const dockerd = await dockerdEngine();
-    if (dockerd) {
-      engines.push(dockerd);
-      const file = path.join(os.tmpdir(), `busybox-build-${process.pid}.tar`);
-      await docker(berth.host, ['save', '-o', file, 'busybox:latest']);
-      await docker(dockerd.host, ['load', '-q', '-i', file]);
-      await fs.rm(file, { force: true });
-    } else {
-      process.stdout.write('dockerd: not installed (apt-get install -y docker.io) or did not start; berth only\n');
-    }
+    await startBenchEngines('build', engines);
     for (const e of engines) results.push([e.name, await measure(e, ctx, rounds)]);
   } finally {
-    for (const e of engines) await e.stop().catch((err: unknown) => process.stderr.write(`stopping ${e.name}: ${String(err)}\n`));
+    await stopAll(engines);
     await fs.rm(ctx, { recursive: true, force: true });
   }
   const rows: Array<[string, (f: Figures) => string]> = [
@@ -180,7 +88,7 @@ async function main(): Promise<void> {
   const names = results.map(([n]) => n);
   process.stdout.write(`\n| metric (median of ${rounds}) | ${names.join(' | ')} |\n|---|${names.map(() => '---:').join('|')}|\n`);
   for (const [label, fmt] of rows) process.stdout.write(`| ${label} | ${results.map(([, f]) => fmt(f)).join(' | ')} |\n`);
-  process.stdout.write(`\n(${os.availableParallelism()} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
+  process.stdout.write(`\n${machineLine()}\n`);
 }
 
 main().catch((err: unknown) => {

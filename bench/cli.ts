@@ -17,18 +17,12 @@
 //
 // Run: node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/cli.js [--rounds 20] [--count 50]
 // (BERTH_CLI / BERTH_CLI_BASELINE: see below)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dockerCli, repoRoot, startDaemon, unmountUnder } from '../test/helpers/daemon.js';
-
-interface Engine {
-  name: string;
-  host: string;
-  stop(): Promise<void>;
-}
+import { dockerCli, repoRoot } from '../test/helpers/daemon.js';
+import { machineLine, median, numberOptions, startBenchEngines, stopAll, type BenchEngine as Engine } from './engines.js';
 
 interface Cli {
   name: string;
@@ -40,15 +34,6 @@ interface Cli {
 const berthCli: Cli = { name: 'berth', argv0: process.env.BERTH_CLI ?? path.join(repoRoot, 'bin/berth') };
 const baselineCli: Cli | undefined = process.env.BERTH_CLI_BASELINE ? { name: 'berth (baseline)', argv0: process.env.BERTH_CLI_BASELINE } : undefined;
 const docker: Cli = { name: 'docker', argv0: dockerCli };
-
-function parseArgs(argv: string[]): { rounds: number; count: number } {
-  const a = { rounds: 20, count: 50 };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--rounds') a.rounds = Number(argv[++i]);
-    else if (argv[i] === '--count') a.count = Number(argv[++i]);
-  }
-  return a;
-}
 
 // Both CLIs read the same empty config directory: no user contexts or settings.
 const configDir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-cli-config-'));
@@ -63,81 +48,10 @@ function timed(cli: Cli, args: string[]): number {
   return ms;
 }
 
-function run(cli: Cli, args: string[], input?: Buffer): string {
-  const r = spawnSync(cli.argv0, args, { env: cliEnv, input, maxBuffer: 256 << 20 });
+function run(cli: Cli, args: string[]): string {
+  const r = spawnSync(cli.argv0, args, { env: cliEnv, maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`${cli.name} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
   return r.stdout.toString();
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-async function berthEngine(): Promise<Engine> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-cli-'));
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  const daemon = await startDaemon({ dir, args: ['--log-level', 'warn'] });
-  const res = await daemon.api('POST', '/berth/images/busybox');
-  if (res.status >= 300) throw new Error(`busybox: ${res.text}`);
-  return { name: 'berthd', host: daemon.host, stop: () => daemon.cleanup() };
-}
-
-async function dockerdEngine(): Promise<Engine | undefined> {
-  if (!existsSync('/usr/sbin/dockerd')) return undefined;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dockerd-bench-cli-'));
-  const sock = path.join(dir, 'docker.sock');
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  // A file, not a pipe: the bench blocks in spawnSync, and a full pipe would stall dockerd.
-  const logFile = path.join(dir, 'dockerd.log');
-  const logFd = openSync(logFile, 'a');
-  const proc: ChildProcess = spawn('/usr/sbin/dockerd', [
-    '--data-root', path.join(dir, 'root'),
-    '--exec-root', path.join(dir, 'exec'),
-    '--pidfile', path.join(dir, 'dockerd.pid'),
-    '-H', `unix://${sock}`,
-    '--bridge', 'none',
-    '--iptables=false',
-    '--ip6tables=false',
-    '--containerd-namespace', `benchcli${process.pid}`,
-    '--containerd-plugins-namespace', `benchclip${process.pid}`,
-    '--config-file', path.join(dir, 'daemon.json'),
-  ], { stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd);
-  const ping = (): Promise<boolean> => new Promise((resolve) => {
-    const req = http.request({ socketPath: sock, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-  const cleanDir = async (): Promise<void> => {
-    await unmountUnder(dir);
-    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  };
-  const deadline = Date.now() + 30_000;
-  while (!(await ping())) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      process.stderr.write(`dockerd did not start:\n${readFileSync(logFile, 'utf8').slice(-3000)}\n`);
-      await cleanDir();
-      return undefined;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const host = `unix://${sock}`;
-  const stop = async (): Promise<void> => {
-    const ids = spawnSync(dockerCli, ['-H', host, 'ps', '-aq']).stdout?.toString().split('\n').filter(Boolean) ?? [];
-    if (ids.length > 0) spawnSync(dockerCli, ['-H', host, 'rm', '-f', ...ids]);
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(t);
-    }
-    await cleanDir();
-  };
-  return { name: 'dockerd', host, stop };
 }
 
 interface Column {
@@ -178,22 +92,13 @@ async function measure(columns: readonly Column[], scenario: Scenario, rounds: n
 }
 
 async function main(): Promise<void> {
-  const { rounds, count } = parseArgs(process.argv.slice(2));
+  const { rounds, count } = numberOptions(process.argv.slice(2), { rounds: 20, count: 50 });
   if (!existsSync(dockerCli)) throw new Error(`${dockerCli} is needed for the comparison`);
   const engines: Engine[] = [];
   const table: Array<[string, string[]]> = [];
   let columns: Column[] = [];
   try {
-    const berthd = await berthEngine();
-    engines.push(berthd);
-    const dockerd = await dockerdEngine();
-    if (dockerd) {
-      engines.push(dockerd);
-      const tar = Buffer.from(spawnSync(dockerCli, ['-H', berthd.host, 'save', 'busybox:latest'], { maxBuffer: 256 << 20 }).stdout);
-      run(docker, ['-H', dockerd.host, 'load', '-q'], tar);
-    } else {
-      process.stdout.write('dockerd: not installed (apt-get install -y docker.io) or did not start; berthd only\n');
-    }
+    const { berth: berthd, dockerd } = await startBenchEngines('cli', engines, { name: 'berthd' });
     const baseline = (engine: Engine): Column[] => (baselineCli ? [{ label: `baseline berth → ${engine.name}`, cli: baselineCli, engine }] : []);
     columns = [
       { label: 'berth → berthd', cli: berthCli, engine: berthd },
@@ -225,14 +130,14 @@ async function main(): Promise<void> {
     }
     row(`ps (${count} running)`, await measure(columns, { label: 'ps', args: ['ps'], daemon: true }, rounds));
   } finally {
-    for (const e of engines) await e.stop().catch((err: unknown) => process.stderr.write(`stopping ${e.name}: ${String(err)}\n`));
+    await stopAll(engines);
     await fs.rm(configDir, { recursive: true, force: true });
   }
   const cell = (s: string): string => (s.startsWith('NaN') ? '—' : s);
   process.stdout.write(`\nWall time per command, ms: median (min) of ${rounds} rounds\n\n`);
   process.stdout.write(`| command | ${columns.map((c) => c.label).join(' | ')} |\n|---|${columns.map(() => '---:').join('|')}|\n`);
   for (const [label, cells] of table) process.stdout.write(`| ${label} | ${cells.map(cell).join(' | ')} |\n`);
-  process.stdout.write(`\n(${os.availableParallelism()} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
+  process.stdout.write(`\n${machineLine()}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -28,6 +28,7 @@ import { nullLogger } from '../src/common/log.js';
 import { createNetns, removeNetns } from '../src/network/netlink.js';
 import { Nft } from '../src/network/nftables.js';
 import { HostPorts } from '../src/network/publish.js';
+import { median } from './engines.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -42,11 +43,6 @@ function record(section: string, key: string, value: number | string): void {
   (results[section] ??= {})[key] = typeof value === 'number' ? Math.round(value * 100) / 100 : value;
   if (!asJson) console.log(`${section.padEnd(11)} ${key.padEnd(58)} ${typeof value === 'number' ? value.toFixed(2) : value}`);
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2 : NaN;
-};
 
 function sh(cmd: string, input?: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync('sh', ['-c', cmd], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

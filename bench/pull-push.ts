@@ -13,32 +13,14 @@
 // shows), and for pull/push also on the compressed bytes transferred.
 //
 // Run: node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/pull-push.js [--mb 200] [--layers 5] [--rounds 1]
-import { randomBytes } from 'node:crypto';
-import { promises as fs, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { startDaemon, runProcess, unmountUnder, dockerCli, type TestDaemon } from '../test/helpers/daemon.js';
+import { runProcess, dockerCli } from '../test/helpers/daemon.js';
+import { median, numberOptions, startBenchEngines, stopAll, timedDocker, type BenchEngine } from './engines.js';
 import { makeTar, skopeo, startRegistry, type TestRegistry } from '../test/helpers/registry.js';
-
-interface Args {
-  mb: number;
-  layers: number;
-  rounds: number;
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = { mb: 200, layers: 5, rounds: 1 };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--mb') a.mb = Number(argv[++i]);
-    else if (argv[i] === '--layers') a.layers = Number(argv[++i]);
-    else if (argv[i] === '--rounds') a.rounds = Number(argv[++i]);
-  }
-  return a;
-}
 
 const sha256 = (b: Buffer): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
@@ -87,21 +69,14 @@ async function buildImage(dir: string, mb: number, layers: number): Promise<{ un
   return { uncompressed, compressed };
 }
 
-/** An engine the docker CLI talks to. */
-interface Engine {
-  name: string;
-  host: string;
+interface Engine extends BenchEngine {
   /** Empty its image store (between rounds). */
   reset(): Promise<void>;
-  stop(): Promise<void>;
 }
 
+/** Seconds the docker CLI took. */
 async function docker(host: string, args: string[]): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  const r = await runProcess(dockerCli, ['-H', host, ...args], { timeoutMs: 600_000 });
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout.slice(-2000)}`);
-  return secs;
+  return (await timedDocker(host, args)).ms / 1000;
 }
 
 async function removeAllImages(host: string): Promise<void> {
@@ -109,66 +84,8 @@ async function removeAllImages(host: string): Promise<void> {
   if (ids.length) await runProcess(dockerCli, ['-H', host, 'rmi', '-f', ...new Set(ids)]);
 }
 
-async function berthEngine(): Promise<Engine & { daemon: TestDaemon }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  const daemon = await startDaemon({ dir, args: ['--log-level', 'warn'] });
-  return {
-    name: 'berth',
-    host: daemon.host,
-    daemon,
-    reset: () => removeAllImages(daemon.host),
-    stop: () => daemon.cleanup(),
-  };
-}
-
-async function dockerdEngine(): Promise<Engine | undefined> {
-  if (!existsSync('/usr/sbin/dockerd')) return undefined;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dockerd-bench-'));
-  const sock = path.join(dir, 'docker.sock');
-  const proc: ChildProcess = spawn('/usr/sbin/dockerd', [
-    '--data-root', path.join(dir, 'root'),
-    '--exec-root', path.join(dir, 'exec'),
-    '--pidfile', path.join(dir, 'dockerd.pid'),
-    '-H', `unix://${sock}`,
-    '--bridge', 'none',
-    '--iptables=false',
-    '--ip6tables=false',
-    '--containerd-namespace', `bench${process.pid}`,
-    '--containerd-plugins-namespace', `benchp${process.pid}`,
-    '--config-file', path.join(dir, 'daemon.json'),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  writeFileSync(path.join(dir, 'daemon.json'), '{}');
-  let log = '';
-  proc.stdout!.on('data', (b: Buffer) => { log += b.toString(); });
-  proc.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
-  const deadline = Date.now() + 30_000;
-  const ping = (): Promise<boolean> => new Promise((resolve) => {
-    const req = http.request({ socketPath: sock, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-  while (!(await ping())) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      process.stderr.write(`dockerd did not start:\n${log.slice(-3000)}\n`);
-      return undefined;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(t);
-    }
-    await unmountUnder(dir);
-    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  };
-  return { name: 'dockerd', host: `unix://${sock}`, reset: () => removeAllImages(`unix://${sock}`), stop };
-}
+/** The engine with reset(): `docker rmi -f` of every image it holds. */
+const withReset = (e: BenchEngine): Engine => ({ ...e, reset: () => removeAllImages(e.host) });
 
 interface Figures {
   pull: number;
@@ -197,9 +114,9 @@ async function measure(engine: Engine, src: TestRegistry, dstFactory: () => Prom
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = numberOptions(process.argv.slice(2), { mb: 200, layers: 5, rounds: 1 });
   const work = mkdtempSync(path.join(os.tmpdir(), 'bench-pp-'));
-  const engines: Engine[] = [];
+  const started: BenchEngine[] = [];
   let src: TestRegistry | undefined;
   try {
     process.stdout.write(`building a ${args.layers}-layer ${args.mb} MB image...\n`);
@@ -209,10 +126,8 @@ async function main(): Promise<void> {
     await fs.rm(path.join(work, 'layout'), { recursive: true, force: true });
     const mb = (n: number): string => (n / 1e6).toFixed(1);
     process.stdout.write(`image: ${mb(sizes.uncompressed)} MB uncompressed, ${mb(sizes.compressed)} MB compressed, ${args.layers} layers\n`);
-    engines.push(await berthEngine());
-    const dockerd = await dockerdEngine();
-    if (dockerd) engines.push(dockerd);
-    else process.stdout.write('dockerd: not installed (apt-get install -y docker.io) or did not start; berth only\n');
+    await startBenchEngines('pp', started, { busybox: false });
+    const engines = started.map(withReset);
     const results = new Map<string, Figures[]>();
     for (let r = 0; r < args.rounds; r++) {
       for (const e of engines) {
@@ -220,7 +135,6 @@ async function main(): Promise<void> {
         results.set(e.name, [...(results.get(e.name) ?? []), f]);
       }
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     process.stdout.write('\nengine    op     seconds   MB/s (uncompressed)   MB/s (compressed)\n');
     for (const [name, list] of results) {
       for (const op of ['pull', 'push', 'save', 'load'] as const) {
@@ -231,7 +145,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const e of engines) await e.stop().catch(() => undefined);
+    await stopAll(started);
     await src?.stop();
     await fs.rm(work, { recursive: true, force: true });
   }
