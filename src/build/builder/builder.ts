@@ -3,14 +3,17 @@
 //
 // A build: receive the context tar (hashing files as they arrive) → read
 // and parse the Dockerfile → apply .dockerignore → pick the stages the
-// target needs → for each step: expand it, compute its cache key, reuse the
-// cached image or run it (RUN: a container through the runtime; COPY/ADD: a
-// writable layer written directly; everything else: a config-only image) →
-// tag. Every step's result is an image whose Parent is the step before.
+// target needs and build them (independent ones at the same time, their
+// output streamed in file order: stages.ts) → for each step: expand it,
+// compute its cache key, reuse the cached image or run it (RUN: a
+// container through the runtime; COPY/ADD: a writable layer written
+// directly; everything else: a config-only image) → tag. Every step's
+// result is an image whose Parent is the step before.
 // Whatever a build creates and does not keep (containers, writable layers,
 // spilled context files) is removed when it ends, failed or cancelled too.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import { EngineError, errorMessage, invalidParameter, notFound } from '../../common/errors.js';
@@ -70,6 +73,7 @@ import {
   triggersLine,
   usingCacheLine,
 } from './output.js';
+import { neededStages, OrderedOutput, StageScheduler, stageDependencies, type StageRunContext } from './stages.js';
 
 export interface BuildRequest {
   /** Path of the Dockerfile inside the context. */
@@ -129,6 +133,8 @@ export interface BuilderDeps {
   pull?: (ref: string, platform: string | undefined, out: BuildSink) => Promise<void>;
   dataRoot: string;
   logger: Logger;
+  /** How many independent stages build at once (default: the CPU count, within 2..3). */
+  maxParallelStages?: number;
 }
 
 interface StageState {
@@ -140,6 +146,21 @@ interface StageState {
   runConfig: ContainerConfig;
   shell: string[];
   args: StageArgs;
+  /** The last step number announced (steps are numbered in file order whatever the build order). */
+  step: number;
+  /** Aborted when the build is cancelled or an earlier stage failed. */
+  signal: AbortSignal;
+  /** The stage's messages (kept until the stages before it are done). */
+  send: BuildSink;
+  out(text: string): Promise<void>;
+  /** Waits for an earlier stage found only while building (see StageRunContext). */
+  waitFor(index: number): Promise<void>;
+  /** Cache keys this stage's current step is computing (other stages wait for them). */
+  claims: string[];
+}
+
+function defaultParallelStages(): number {
+  return Math.min(3, Math.max(2, os.availableParallelism()));
 }
 
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
@@ -345,10 +366,21 @@ class BuildRun {
   private readonly rwLayers = new Set<string>();
   private readonly tempDirs = new Set<string>();
   private readonly stageImages = new Map<number, string>();
+  /** Position in the build order of each needed stage, by stage index. */
+  private readonly stagePositions = new Map<number, number>();
+  /**
+   * Cache keys a step is computing now, with what resolves when it is
+   * done: a stage reaching the same step waits and then finds it cached,
+   * as it would have built after it in a sequential build.
+   */
+  private readonly inFlight = new Map<string, { owner: StageState; done: Promise<void>; resolve: () => void }>();
+  /** Pulls under way, by reference and platform: a second stage FROM the same missing image waits for the first. */
+  private readonly pulls = new Map<string, Promise<unknown>>();
   private readonly buildArgs: BuildArgs;
   private step = 0;
   private total = 0;
   private dockerfile!: Dockerfile;
+  /** Messages before and after the stages (global ARGs, warnings, the result). */
   private readonly out: (text: string) => Promise<void>;
 
   constructor(
@@ -366,8 +398,8 @@ class BuildRun {
     };
   }
 
-  private checkCancelled(): void {
-    if (this.signal.aborted) throw new BuildError('build cancelled: the client went away');
+  private checkCancelled(signal: AbortSignal = this.signal): void {
+    if (signal.aborted) throw new BuildError('build cancelled: the client went away');
   }
 
   async execute(): Promise<string> {
@@ -394,7 +426,8 @@ class BuildRun {
       if (!t || t.name !== this.req.target.toLowerCase()) throw invalidParameter(`failed to reach build target ${this.req.target} in Dockerfile`);
       targetIndex = t.index;
     }
-    const needed = this.neededStages(targetIndex);
+    const expandRef = (ref: string): string => wordExpander(this.buildArgs.metaEnv(), df.escapeToken)(ref);
+    const needed = neededStages(df, targetIndex, expandRef);
     if (Object.keys(this.req.labels).length) {
       // dockerd appends the --label values to the Dockerfile as one LABEL step.
       const labels = Object.entries(this.req.labels).sort(([a], [b]) => (a < b ? -1 : 1));
@@ -418,14 +451,11 @@ class BuildRun {
     const warnings = formatWarnings(df.warnings);
     if (warnings) await this.out(warnings);
     for (const arg of df.metaArgs) {
-      await this.stepHeader(arg.original);
+      this.step++;
+      await this.out(stepLine(this.step, this.total, arg.original));
+      await this.out('\n');
     }
-    let last: StageState | undefined;
-    for (const index of needed) {
-      this.checkCancelled();
-      last = await this.buildStage(df.stages[index]!);
-      this.stageImages.set(index, last.imageId);
-    }
+    const last = await this.buildStages(needed, stageDependencies(df, needed, expandRef));
     const unused = this.buildArgs.unconsumed();
     if (unused.length) await this.out(unconsumedWarning(unused));
     if (!last || !last.imageId) throw invalidParameter(noImageMessage);
@@ -436,114 +466,150 @@ class BuildRun {
     return last.imageId;
   }
 
-  /** The stages the target depends on (FROM <stage>, COPY --from, RUN --mount from=), in order. */
-  private neededStages(target: number): number[] {
+  /**
+   * Builds the needed stages, each as soon as the stages it refers to are
+   * built, their messages streamed in file order (see stages.ts). Returns
+   * the last stage's (the target's) state.
+   */
+  private async buildStages(needed: readonly number[], dependencies: number[][]): Promise<StageState> {
     const df = this.dockerfile;
-    const need = new Set<number>();
-    const visit = (i: number): void => {
-      if (need.has(i)) return;
-      need.add(i);
-      const stage = df.stages[i]!;
-      const refs: string[] = [stage.baseName];
-      for (const c of stage.commands) {
-        if (c.kind === 'COPY' && c.from) refs.push(c.from);
-        if (c.kind === 'RUN') {
-          for (const spec of c.mountSpecs) {
-            const m = /(?:^|,)from=([^,]+)/.exec(spec);
-            if (m) refs.push(m[1]!);
-          }
+    const firstStep: number[] = [];
+    let step = this.step;
+    for (const [pos, index] of needed.entries()) {
+      this.stagePositions.set(index, pos);
+      firstStep.push(step);
+      step += 1 + df.stages[index]!.commands.length;
+    }
+    const output = new OrderedOutput<JsonMessage>(this.sink, needed.length);
+    const limit = this.deps.maxParallelStages ?? defaultParallelStages();
+    const scheduler = new StageScheduler<StageState>(
+      dependencies,
+      limit,
+      async (pos: number, ctx: StageRunContext) => {
+        const send = (msg: JsonMessage): Promise<void> => output.write(pos, msg);
+        try {
+          this.checkCancelled(ctx.signal);
+          const state = await this.buildStage(df.stages[needed[pos]!]!, firstStep[pos]!, ctx, send);
+          this.stageImages.set(needed[pos]!, state.imageId);
+          await output.finish(pos);
+          return state;
+        } catch (err) {
+          output.fail(pos);
+          throw err;
         }
-      }
-      for (const ref of refs) {
-        const expanded = ref.includes('$') ? wordExpander(this.buildArgs.metaEnv(), df.escapeToken)(ref) : ref;
-        const dep = findStage(df, expanded, i);
-        if (dep) visit(dep.index);
-      }
-    };
-    visit(target);
-    return [...need].sort((a, b) => a - b);
+      },
+      this.signal,
+    );
+    const states = await scheduler.run();
+    this.step = step;
+    return states[states.length - 1]!;
   }
 
-  private async stepHeader(original: string): Promise<void> {
-    this.step++;
-    await this.out(stepLine(this.step, this.total, original));
-    await this.out('\n');
+  private async stepHeader(state: StageState, original: string): Promise<void> {
+    state.step++;
+    await state.out(stepLine(state.step, this.total, original));
+    await state.out('\n');
+  }
+
+  /** The image an earlier stage built, waiting for it when the stage reference was found only now. */
+  private async stageImage(state: StageState, index: number): Promise<string | undefined> {
+    if (!this.stageImages.has(index) && this.stagePositions.has(index)) await state.waitFor(index);
+    return this.stageImages.get(index);
   }
 
   // ------------------------------------------------------------------ stages
 
-  private async buildStage(stage: Stage): Promise<StageState> {
-    await this.stepHeader(stage.from.original);
+  private async buildStage(stage: Stage, stepsBefore: number, ctx: StageRunContext, send: BuildSink): Promise<StageState> {
     const df = this.dockerfile;
-    const from = expandInstruction(stage.from, this.buildArgs.metaEnv(), df.escapeToken);
-    let imageId = '';
-    let image = emptyImageConfig();
-    if (from.image.toLowerCase() !== 'scratch') {
-      const prev = findStage(df, from.image, stage.index);
-      if (prev && this.stageImages.has(prev.index)) {
-        imageId = this.stageImages.get(prev.index)!;
-      } else {
-        imageId = await this.resolveImage(from.image, from.platform);
-      }
-      image = structuredClone(this.deps.images.get(imageId).config);
-    }
-    const runConfig: ContainerConfig = structuredClone(image.config ?? {});
-    if (!(runConfig.Env ?? []).some((kv) => kv.startsWith('PATH='))) runConfig.Env = [...(runConfig.Env ?? []), DEFAULT_PATH];
+    const quiet = this.req.quiet;
     const state: StageState = {
       stage,
-      imageId,
-      image,
-      runConfig,
-      shell: runConfig.Shell?.length ? [...runConfig.Shell] : [...DEFAULT_SHELL],
+      imageId: '',
+      image: emptyImageConfig(),
+      runConfig: {},
+      shell: [...DEFAULT_SHELL],
       args: this.buildArgs.stage(),
+      step: stepsBefore,
+      signal: ctx.signal,
+      send: async (msg) => {
+        if (!quiet) await send(msg);
+      },
+      out: async (text) => {
+        if (!quiet) await send({ stream: text });
+      },
+      waitFor: async (index) => {
+        const pos = this.stagePositions.get(index);
+        if (pos !== undefined) await ctx.waitFor(pos);
+      },
+      claims: [],
     };
+    await this.stepHeader(state, stage.from.original);
+    const from = expandInstruction(stage.from, this.buildArgs.metaEnv(), df.escapeToken);
+    if (from.image.toLowerCase() !== 'scratch') {
+      const prev = findStage(df, from.image, stage.index);
+      const built = prev ? await this.stageImage(state, prev.index) : undefined;
+      state.imageId = built ?? (await this.resolveImage(from.image, from.platform, state.send));
+      state.image = structuredClone(this.deps.images.get(state.imageId).config);
+    }
+    const runConfig: ContainerConfig = structuredClone(state.image.config ?? {});
+    if (!(runConfig.Env ?? []).some((kv) => kv.startsWith('PATH='))) runConfig.Env = [...(runConfig.Env ?? []), DEFAULT_PATH];
+    state.runConfig = runConfig;
+    if (runConfig.Shell?.length) state.shell = [...runConfig.Shell];
     // ONBUILD triggers of the base image run first, in the child; the FROM
     // step's image line comes after them (dockerd's order).
     const triggers = runConfig.OnBuild ?? [];
-    if (!triggers.length) await this.out(imageLine(imageId));
+    if (!triggers.length) await state.out(imageLine(state.imageId));
     if (triggers.length) {
       runConfig.OnBuild = [];
-      await this.out(triggersLine(triggers.length));
+      await state.out(triggersLine(triggers.length));
       for (const trigger of triggers) {
         const parsed = parseDockerfile(`FROM scratch\n${trigger}\n`);
         const cmd = parsed.stages[0]?.commands[0];
         if (!cmd) continue;
         await this.dispatch(state, cmd, false);
       }
-      if (triggers.length && !imageId) throw invalidParameter('ONBUILD triggers on an empty image');
-      await this.out(imageLine(state.imageId));
+      if (triggers.length && !state.imageId) throw invalidParameter('ONBUILD triggers on an empty image');
+      await state.out(imageLine(state.imageId));
     }
     for (const cmd of stage.commands) {
-      this.checkCancelled();
-      await this.stepHeader(cmd.original);
+      this.checkCancelled(state.signal);
+      await this.stepHeader(state, cmd.original);
       const t0 = performance.now();
       await this.dispatch(state, cmd, true);
       this.deps.logger.debug(`build: step done`, { step: cmd.original, ms: Math.round(performance.now() - t0) });
-      await this.out(imageLine(state.imageId));
+      await state.out(imageLine(state.imageId));
     }
     return state;
   }
 
-  private async resolveImage(ref: string, platform: string): Promise<string> {
+  private async resolveImage(ref: string, platform: string, send: BuildSink): Promise<string> {
     const images = this.deps.images;
-    let found: string | undefined;
-    try {
-      found = images.get(ref).id;
-    } catch {
-      found = undefined;
-    }
+    const local = (): string | undefined => {
+      try {
+        return images.get(ref).id;
+      } catch {
+        return undefined;
+      }
+    };
+    const pullKey = `${ref}\n${platform}`;
+    const other = this.pulls.get(pullKey);
+    // Another stage is pulling it: a sequential build would have found it here afterwards.
+    if (other && !this.req.pull) await other.catch(() => undefined);
+    const found = local();
     if (found && !this.req.pull) return found;
     if (!this.deps.pull) {
       if (found) return found;
       throw notFound(`pull access denied for ${ref}: no registry client in this daemon, and the image is not present locally`);
     }
+    const pulling = this.deps.pull(ref, platform || this.req.platform || undefined, send);
+    this.pulls.set(pullKey, pulling);
     try {
-      await this.deps.pull(ref, platform || this.req.platform || undefined, async (msg) => {
-        if (!this.req.quiet) await this.sink(msg);
-      });
+      await pulling;
     } catch (err) {
       if (found) return found;
       throw err;
+    } finally {
+      if (this.pulls.get(pullKey) === pulling) this.pulls.delete(pullKey);
     }
     return images.get(ref).id;
   }
@@ -551,6 +617,14 @@ class BuildRun {
   // ------------------------------------------------------------------ steps
 
   private async dispatch(state: StageState, raw: Command, countStep: boolean): Promise<void> {
+    try {
+      await this.dispatchStep(state, raw, countStep);
+    } finally {
+      this.releaseClaims(state);
+    }
+  }
+
+  private async dispatchStep(state: StageState, raw: Command, countStep: boolean): Promise<void> {
     void countStep;
     const df = this.dockerfile;
     const rc = state.runConfig;
@@ -661,14 +735,55 @@ class BuildRun {
     if (await this.tryCache(state, stepConfig)) return;
     // dockerd ran a throwaway container for these steps; its lines are kept so the output reads the same.
     const pseudo = randomId();
-    await this.out(runningInLine(pseudo));
+    await state.out(runningInLine(pseudo));
     await this.commit(state, stepConfig, undefined, cmd.join(' '), '');
-    if (this.req.rm || this.req.forceRm) await this.out(removingLine(pseudo));
+    if (this.req.rm || this.req.forceRm) await state.out(removingLine(pseudo));
   }
 
+  /**
+   * Looks the step up in the cache. A miss claims the key until the step
+   * is done, so that another stage reaching the same step waits for it and
+   * then uses its image, as in a sequential build.
+   */
   private async tryCache(state: StageState, stepConfig: ContainerConfig, extra = ''): Promise<boolean> {
     if (this.req.noCache) return false;
     const key = cacheKey(state.imageId, stepConfig, extra);
+    for (let other = this.inFlight.get(key); other && other.owner !== state; other = this.inFlight.get(key)) {
+      await Promise.race([other.done, new Promise<void>((resolve) => {
+        if (state.signal.aborted) resolve();
+        else state.signal.addEventListener('abort', () => resolve(), { once: true });
+      })]);
+      this.checkCancelled(state.signal);
+    }
+    const hit = this.cacheHit(state, stepConfig, key);
+    if (!hit) {
+      if (!this.inFlight.has(key)) {
+        let resolve!: () => void;
+        const done = new Promise<void>((r) => (resolve = r));
+        this.inFlight.set(key, { owner: state, done, resolve });
+        state.claims.push(key);
+      }
+      return false;
+    }
+    const image = this.deps.images.get(hit);
+    state.imageId = hit;
+    state.image = structuredClone(image.config);
+    await state.out(usingCacheLine);
+    return true;
+  }
+
+  /** A step's claims end with it, built or failed. */
+  private releaseClaims(state: StageState): void {
+    for (const key of state.claims) {
+      const claim = this.inFlight.get(key);
+      if (claim?.owner !== state) continue;
+      this.inFlight.delete(key);
+      claim.resolve();
+    }
+    state.claims = [];
+  }
+
+  private cacheHit(state: StageState, stepConfig: ContainerConfig, key: string): string | undefined {
     const entry = this.cache.get(key);
     let hit: string | undefined;
     if (entry && this.deps.images.store.get(entry.imageId)) {
@@ -677,12 +792,7 @@ class BuildRun {
     } else if (this.req.cacheFrom.length) {
       hit = this.fromCacheSources(state.imageId, stepConfig);
     }
-    if (!hit) return false;
-    const image = this.deps.images.get(hit);
-    state.imageId = hit;
-    state.image = structuredClone(image.config);
-    await this.out(usingCacheLine);
-    return true;
+    return hit;
   }
 
   /** --cache-from: an image (or one of its local ancestors) made by the same step on the same parent. */
@@ -794,18 +904,19 @@ class BuildRun {
     const created = await this.deps.containers.create(body as Parameters<ContainerService['create']>[0], {});
     const id = created.Id;
     this.containers.add(id);
-    await this.out(runningInLine(id));
+    this.checkCancelled(state.signal);
+    await state.out(runningInLine(id));
     let exit: number;
     const onAbort = (): void => {
       void this.deps.containers.kill(id, 'KILL').catch(() => undefined);
     };
-    this.signal.addEventListener('abort', onAbort);
+    state.signal.addEventListener('abort', onAbort);
     try {
       // Output lines go out as they come; the stream is flushed in order.
       let chain: Promise<void> = Promise.resolve();
       const client = new OutputDuplex((chunk) => {
         const text = chunk.toString('utf8');
-        chain = chain.then(() => this.out(text));
+        chain = chain.then(() => state.out(text));
       });
       const attached = this.deps.containers.attach(id, client, Buffer.alloc(0), {
         stream: true,
@@ -817,20 +928,22 @@ class BuildRun {
       });
       const waiter = this.deps.containers.wait(id, 'next-exit');
       await this.deps.containers.start(id);
+      // Cancelled while it was starting: the listener's kill came too early.
+      if (state.signal.aborted) onAbort();
       const result = await waiter.result;
       await Promise.race([attached, new Promise((r) => setTimeout(r, 2000))]);
       await chain;
       exit = result.StatusCode;
     } finally {
-      this.signal.removeEventListener('abort', onAbort);
+      state.signal.removeEventListener('abort', onAbort);
     }
-    this.checkCancelled();
+    this.checkCancelled(state.signal);
     if (exit !== 0) throw new BuildError(nonZeroMessage(cmd, exit), exit);
     const diff = await this.deps.layers.rwDiffTar(id);
     await this.commit(state, stepConfig, diff, recorded.join(' '), id, extra);
     if (this.req.rm || this.req.forceRm) {
       await this.removeContainer(id);
-      await this.out(removingLine(id));
+      await state.out(removingLine(id));
     } else {
       this.containers.delete(id);
     }
@@ -890,7 +1003,7 @@ class BuildRun {
       }
       const urls = instr.kind === 'ADD' ? instr.sources.filter((s) => /^https?:\/\//i.test(s)) : [];
       const local = instr.sources.filter((s) => !urls.includes(s));
-      for (const url of urls) inline.push(await this.download(url, instr.kind === 'ADD' ? instr.checksum : ''));
+      for (const url of urls) inline.push(await this.download(url, instr.kind === 'ADD' ? instr.checksum : '', state.signal));
       const sources: ResolvedSource[] = await resolveSources(tree, local, { parents: instr.kind === 'COPY' && instr.parents, cmd: `${cmdName}` });
       const th = performance.now();
       const hash = await sourcesHash(sources, inline, instr.excludes);
@@ -945,14 +1058,14 @@ class BuildRun {
     const stage = findStage(this.dockerfile, from, state.stage.index);
     let imageId: string;
     if (stage) {
-      const built = this.stageImages.get(stage.index);
+      const built = await this.stageImage(state, stage.index);
       if (!built) throw invalidParameter(`stage ${from} was not built`);
       imageId = built;
     } else if (findStage(this.dockerfile, from)) {
       throw invalidParameter(`invalid from flag value ${from}: refers to current build stage`);
     } else {
       try {
-        imageId = await this.resolveImage(from, '');
+        imageId = await this.resolveImage(from, '', state.send);
       } catch (err) {
         throw new BuildError(`invalid from flag value ${from}: ${errorMessage(err)}`);
       }
@@ -973,10 +1086,10 @@ class BuildRun {
   }
 
   /** ADD <url>: fetched with a timeout; docker's wording when it fails. */
-  private async download(url: string, checksum: string): Promise<InlineSource> {
+  private async download(url: string, checksum: string, signal: AbortSignal): Promise<InlineSource> {
     let data: Buffer;
     try {
-      const res = await fetch(url, { signal: AbortSignal.any([this.signal, AbortSignal.timeout(60_000)]) });
+      const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]) });
       if (!res.ok) throw new Error(`failed to GET ${url} with status ${res.status} ${res.statusText}`);
       data = Buffer.from(await res.arrayBuffer());
     } catch (err) {

@@ -192,3 +192,154 @@ test('the cache survives a restart; builder prune empties it', { skip }, async (
   assert.equal(rebuilt.code, 0, rebuilt.stderr);
   assert.ok(!rebuilt.stdout.includes('Using cache'), rebuilt.stdout);
 });
+
+// ------------------------------------------------------------------ independent stages
+
+/** The output with IDs and the context size made comparable. */
+function normalized(out: string): string {
+  return out
+    .replace(/^Sending build context to Docker daemon [^\n]*\n/, '')
+    .replace(/\b[0-9a-f]{12}\b/g, '<id>');
+}
+
+/** What a failed or finished build may leave: containers, build-* writable layers and their mounts, builder temp files. */
+async function leftovers(): Promise<string[]> {
+  const found: string[] = [];
+  const ps = await d.docker(['ps', '-aq'], { env });
+  if (ps.stdout.trim()) found.push(`containers: ${ps.stdout.trim()}`);
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name.startsWith('build-')) found.push(`writable layer ${p}`);
+      else if (depth < 5) await walk(p, depth + 1);
+    }
+  };
+  await walk(d.dataRoot, 0);
+  const tmp = await fs.readdir(path.join(d.dataRoot, 'builder', 'tmp')).catch(() => []);
+  if (tmp.length) found.push(`builder/tmp: ${tmp.join(' ')}`);
+  const mounts = await fs.readFile('/proc/self/mountinfo', 'utf8');
+  for (const line of mounts.split('\n')) {
+    const point = line.split(' ')[4] ?? '';
+    if (point.startsWith(d.dataRoot) && /build-|\/merged$|\/containers\//.test(point)) found.push(`mount ${point}`);
+  }
+  return found;
+}
+
+test('independent stages build at the same time (their RUNs meet through a shared cache mount); the output is the sequential one, in Dockerfile order', { skip }, async () => {
+  const dir = path.join(work, 'parallel');
+  // Each RUN marks its arrival in a cache mount both see, then waits (up to
+  // 30 s) for the other's mark: "met" proves the two ran at the same time,
+  // a sequential build would write "alone". Not a timing check.
+  const rendezvous = `rv-${process.pid}-${Date.now()}`;
+  const runOf = (me: string, other: string): string =>
+    `RUN --mount=type=cache,id=${rendezvous},target=/rv echo ${me}: start && touch /rv/${me} && i=0 && while [ ! -e /rv/${other} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; if [ -e /rv/${other} ]; then echo met > /met; else echo alone > /met; fi; sleep 1; echo ${me}: done`;
+  await writeTree(dir, {
+    Dockerfile: `FROM busybox AS a\n${runOf('a', 'b')}\nFROM busybox AS b\n${runOf('b', 'a')}\nFROM busybox\nCOPY --from=a /met /a.met\nCOPY --from=b /met /b.met\nRUN cat /a.met /b.met\n`,
+  });
+  const res = await build(['--no-cache'], dir);
+  assert.equal(res.code, 0, res.stderr + res.stdout);
+  assert.equal(
+    normalized(res.stdout),
+    `Step 1/8 : FROM busybox AS a
+ ---> <id>
+Step 2/8 : ${runOf('a', 'b')}
+ ---> Running in <id>
+a: start
+a: done
+Removing intermediate container <id>
+ ---> <id>
+Step 3/8 : FROM busybox AS b
+ ---> <id>
+Step 4/8 : ${runOf('b', 'a')}
+ ---> Running in <id>
+b: start
+b: done
+Removing intermediate container <id>
+ ---> <id>
+Step 5/8 : FROM busybox
+ ---> <id>
+Step 6/8 : COPY --from=a /met /a.met
+ ---> <id>
+Step 7/8 : COPY --from=b /met /b.met
+ ---> <id>
+Step 8/8 : RUN cat /a.met /b.met
+ ---> Running in <id>
+met
+met
+Removing intermediate container <id>
+ ---> <id>
+Successfully built <id>
+`,
+  );
+  assert.deepEqual(await leftovers(), []);
+
+  // Cached, the same build prints the same steps with the cache lines, still in order.
+  const again = await build([], dir);
+  assert.equal(again.code, 0, again.stderr);
+  const cached = await build([], dir);
+  assert.equal(normalized(cached.stdout), normalized(again.stdout));
+  assert.equal(cached.stdout.split('\n').filter((l) => l === ' ---> Using cache').length, 5, cached.stdout);
+  assert.deepEqual(stepsOf(cached.stdout).map((l) => l.slice(0, 10)), ['Step 1/8 :', 'Step 2/8 :', 'Step 3/8 :', 'Step 4/8 :', 'Step 5/8 :', 'Step 6/8 :', 'Step 7/8 :', 'Step 8/8 :']);
+});
+
+test('independent stages failing: the first failing stage in Dockerfile order is reported (its message and exit code) even when a later one fails first; nothing is left', { skip }, async () => {
+  const dir = path.join(work, 'parallel-fail');
+  await writeTree(dir, {
+    Dockerfile: 'FROM busybox AS slow\nRUN sleep 2; echo slow failing; exit 3\nFROM busybox AS fast\nRUN echo fast failing; exit 5\nFROM busybox\nCOPY --from=slow / /s\nCOPY --from=fast / /f\n',
+  });
+  const res = await build(['--no-cache'], dir);
+  assert.equal(res.code, 3, res.stderr + res.stdout);
+  assert.match(res.stderr, /The command '\/bin\/sh -c sleep 2; echo slow failing; exit 3' returned a non-zero code: 3\n/);
+  // What the sequential build printed: the failing stage's steps and nothing after them.
+  assert.match(normalized(res.stdout), /^Step 1\/7 : FROM busybox AS slow\n ---> <id>\nStep 2\/7 : RUN sleep 2; echo slow failing; exit 3\n ---> Running in <id>\nslow failing\n$/);
+  assert.deepEqual(await leftovers(), []);
+});
+
+test('independent stages: an earlier stage failing cancels a later one still running (its RUN is killed); nothing is left', { skip }, async () => {
+  const dir = path.join(work, 'parallel-cancel');
+  await writeTree(dir, {
+    Dockerfile: 'FROM busybox AS first\nRUN sleep 1; exit 4\nFROM busybox AS long\nRUN echo long running; sleep 60\nFROM busybox\nCOPY --from=first / /a\nCOPY --from=long / /b\n',
+  });
+  const t0 = Date.now();
+  const res = await build(['--no-cache'], dir);
+  const seconds = (Date.now() - t0) / 1000;
+  assert.equal(res.code, 4, res.stderr + res.stdout);
+  assert.match(res.stderr, /The command '\/bin\/sh -c sleep 1; exit 4' returned a non-zero code: 4\n/);
+  assert.ok(!res.stdout.includes('long running'), res.stdout);
+  // Loose on purpose: the build did not wait for `sleep 60` (the later RUN was killed), not a speed check.
+  assert.ok(seconds < 50, `took ${seconds}s`);
+  assert.deepEqual(await leftovers(), []);
+});
+
+test('independent stages: a later stage failing first waits for the earlier one\'s whole output, then its own error', { skip }, async () => {
+  const dir = path.join(work, 'parallel-later');
+  await writeTree(dir, {
+    Dockerfile: 'FROM busybox AS ok\nRUN sleep 1; echo ok done\nFROM busybox AS bad\nRUN echo bad failing; exit 5\nFROM busybox\nCOPY --from=ok / /a\nCOPY --from=bad / /b\n',
+  });
+  const res = await build(['--no-cache'], dir);
+  assert.equal(res.code, 5, res.stderr + res.stdout);
+  assert.match(res.stderr, /The command '\/bin\/sh -c echo bad failing; exit 5' returned a non-zero code: 5\n/);
+  assert.equal(
+    normalized(res.stdout),
+    'Step 1/7 : FROM busybox AS ok\n ---> <id>\nStep 2/7 : RUN sleep 1; echo ok done\n ---> Running in <id>\nok done\nRemoving intermediate container <id>\n ---> <id>\n' +
+      'Step 3/7 : FROM busybox AS bad\n ---> <id>\nStep 4/7 : RUN echo bad failing; exit 5\n ---> Running in <id>\nbad failing\n',
+  );
+  assert.deepEqual(await leftovers(), []);
+});
+
+test('independent stages with the same step: one runs it, the other uses its image from the cache (as when built one after the other)', { skip }, async () => {
+  const dir = path.join(work, 'parallel-same');
+  const marker = `same-${process.pid}-${Date.now()}`;
+  await writeTree(dir, {
+    Dockerfile: `FROM busybox AS x\nRUN echo ${marker} > /s\nFROM busybox AS y\nRUN echo ${marker} > /s\nFROM busybox\nCOPY --from=x /s /x\nCOPY --from=y /s /y\n`,
+  });
+  const res = await build([], dir);
+  assert.equal(res.code, 0, res.stderr + res.stdout);
+  const runs = /Step 2\/7 : [^\n]*\n( ---> Running in| ---> Using cache)[\s\S]*?\n ---> ([0-9a-f]{12})\n/.exec(res.stdout);
+  const other = /Step 4\/7 : [^\n]*\n( ---> Running in| ---> Using cache)[\s\S]*?\n ---> ([0-9a-f]{12})\n/.exec(res.stdout);
+  assert.ok(runs && other, res.stdout);
+  assert.deepEqual([runs[1], other[1]].sort(), [' ---> Running in', ' ---> Using cache']);
+  assert.equal(runs[2], other[2]);
+});
