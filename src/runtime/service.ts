@@ -712,7 +712,12 @@ export class ContainerService {
         const c = this.containers.find(id);
         if (!c) return;
         await this.lock.run(c.id, async () => {
-          if (c.run && !c.run.started) await this.discardPrestarted(c, true);
+          // A run prepared ahead has the old networks: drop it, but without
+          // waiting here: the network service calls this holding its own lock,
+          // which releasing the run's endpoint needs (compose v1 disconnects and
+          // connects a created container before starting it). The container's
+          // lock queues the discard ahead of any later start.
+          if (c.run && !c.run.started) this.track(this.discardPrestarted(c));
           c.rec.EndpointsConfig = { ...change.endpoints };
           if (change.settings) c.rec.NetworkSettings = change.settings;
           else {
