@@ -123,6 +123,11 @@ async function main(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info(`Processing signal '${signal}'`);
+    // Containers outlive berthd (live restore): a shutdown step that hangs must not keep it alive.
+    setTimeout(() => {
+      logger.error('shutdown did not finish within 30s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
     server.closeIdle();
     await server.close();
     await engine.shutdown();

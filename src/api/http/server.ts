@@ -84,13 +84,23 @@ export class ApiServer {
     });
   }
 
-  async close(): Promise<void> {
-    await Promise.all(
+  /**
+   * Stop listening; requests in flight get `graceMs` to finish, then every
+   * connection is cut: long streams (events -f, logs -f, attach) never end by
+   * themselves and must not keep the daemon from stopping.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    const closed = Promise.all(
       this.servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
       })),
     );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+    clearTimeout(timer);
+    for (const s of this.servers) s.closeAllConnections();
     for (const s of this.sockets) s.destroy();
+    await closed;
   }
 
   /** Stop accepting new connections but let in-flight ones finish. */
