@@ -184,7 +184,12 @@ describe('container I/O through the docker CLI', { skip: skipContainers }, () =>
     const files = (await fs.readdir(path.dirname(logPath))).filter((f) => f.startsWith(`${id}-json.log`));
     assert.ok(files.length <= 3, `at most max-file files: ${files}`);
     // Nothing lost between the files kept: the newest lines are consecutive.
-    const kept = (await d.docker(['logs', id])).stdout.split('\n').filter(Boolean).map((l) => Number(l.split('-')[1]));
+    const lines = (await d.docker(['logs', id])).stdout.split('\n').filter(Boolean);
+    // The oldest file kept may begin with the end of a line whose start was in
+    // a file rotated away (conmon splits a line it reads in two chunks into a
+    // partial and a final record): that fragment is all that may be missing.
+    if (!/^line-\d+-/.test(lines[0] ?? '')) lines.shift();
+    const kept = lines.map((l) => Number(l.split('-')[1]));
     for (let i = 1; i < kept.length; i++) assert.equal(kept[i], kept[i - 1]! + 1);
     assert.equal(kept.at(-1), 2999);
     const logs = await d.docker(['logs', '--tail', '1', id]);
