@@ -18,6 +18,7 @@
 //   commit({ config, parentImageId, newLayers, setParent, tags }) → StoredImage
 // For the daemon: open(), imageCount, diskUsage() (GET /system/df Images part),
 // ensureBusybox(tag), setEventSink(fn).
+import { containerConfigJson } from '../common/container-config-json.js';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -798,35 +799,7 @@ function isSingleReference(refs: NamedReference[]): boolean {
  * container.Config: every non-omitempty field present, in struct order).
  */
 export function dockerContainerConfig(c: ContainerConfig | undefined): Record<string, unknown> | null {
-  if (!c) return null;
-  const out: Record<string, unknown> = {
-    Hostname: c.Hostname ?? '',
-    Domainname: c.Domainname ?? '',
-    User: c.User ?? '',
-    AttachStdin: c.AttachStdin ?? false,
-    AttachStdout: c.AttachStdout ?? false,
-    AttachStderr: c.AttachStderr ?? false,
-  };
-  if (c.ExposedPorts && Object.keys(c.ExposedPorts).length) out.ExposedPorts = c.ExposedPorts;
-  out.Tty = c.Tty ?? false;
-  out.OpenStdin = c.OpenStdin ?? false;
-  out.StdinOnce = c.StdinOnce ?? false;
-  out.Env = c.Env ?? null;
-  out.Cmd = c.Cmd ?? null;
-  if (c.Healthcheck) out.Healthcheck = c.Healthcheck;
-  if (c.ArgsEscaped) out.ArgsEscaped = c.ArgsEscaped;
-  out.Image = c.Image ?? '';
-  out.Volumes = c.Volumes ?? null;
-  out.WorkingDir = c.WorkingDir ?? '';
-  out.Entrypoint = c.Entrypoint ?? null;
-  if (c.NetworkDisabled) out.NetworkDisabled = c.NetworkDisabled;
-  if (c.MacAddress) out.MacAddress = c.MacAddress;
-  out.OnBuild = c.OnBuild ?? null;
-  out.Labels = c.Labels ?? null;
-  if (c.StopSignal) out.StopSignal = c.StopSignal;
-  if (c.StopTimeout !== undefined) out.StopTimeout = c.StopTimeout;
-  if (c.Shell && c.Shell.length) out.Shell = c.Shell;
-  return out;
+  return c ? containerConfigJson(c, null) : null;
 }
 
 export { noSuchImage };

@@ -4,38 +4,12 @@
 // ContainerInspectResponse, ContainerSummary, HostConfig, ContainerConfig,
 // NetworkSettings, MountPoint).
 import type { ContainerConfig, EndpointSettings, HostConfig } from './container-config.js';
+import { containerConfigJson } from '../common/container-config-json.js';
 import { statusOf, statusText, type ContainerRecord, type MountPointRecord } from './model.js';
 
 /** container.Config as dockerd marshals it. */
 export function configView(c: ContainerConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    Hostname: c.Hostname ?? '',
-    Domainname: c.Domainname ?? '',
-    User: c.User ?? '',
-    AttachStdin: c.AttachStdin ?? false,
-    AttachStdout: c.AttachStdout ?? false,
-    AttachStderr: c.AttachStderr ?? false,
-  };
-  if (c.ExposedPorts && Object.keys(c.ExposedPorts).length) out.ExposedPorts = c.ExposedPorts;
-  out.Tty = c.Tty ?? false;
-  out.OpenStdin = c.OpenStdin ?? false;
-  out.StdinOnce = c.StdinOnce ?? false;
-  out.Env = c.Env ?? null;
-  out.Cmd = c.Cmd ?? null;
-  if (c.Healthcheck) out.Healthcheck = c.Healthcheck;
-  if (c.ArgsEscaped) out.ArgsEscaped = c.ArgsEscaped;
-  out.Image = c.Image ?? '';
-  out.Volumes = c.Volumes ?? null;
-  out.WorkingDir = c.WorkingDir ?? '';
-  out.Entrypoint = c.Entrypoint ?? null;
-  if (c.NetworkDisabled) out.NetworkDisabled = c.NetworkDisabled;
-  if (c.MacAddress) out.MacAddress = c.MacAddress;
-  out.OnBuild = c.OnBuild ?? null;
-  out.Labels = c.Labels ?? {};
-  if (c.StopSignal) out.StopSignal = c.StopSignal;
-  if (c.StopTimeout !== undefined && c.StopTimeout !== null) out.StopTimeout = c.StopTimeout;
-  if (c.Shell && c.Shell.length) out.Shell = c.Shell;
-  return out;
+  return containerConfigJson(c, {});
 }
 
 /** container.HostConfig as dockerd marshals it. */
