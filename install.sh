@@ -39,6 +39,12 @@ if [ "${1:-}" = "--uninstall" ]; then
     systemctl daemon-reload || true
   fi
   rm -f /usr/local/bin/berth /usr/local/bin/berthd
+  # The default bridge and the firewall table go too, unless containers still
+  # run under conmon (they outlive berthd and keep using them).
+  if ! pgrep -f 'conmon .*--exit-dir /run/berth' >/dev/null 2>&1; then
+    ip link del berth0 2>/dev/null || true
+    nft delete table inet berth 2>/dev/null || true
+  fi
   if [ "${2:-}" = "--purge" ]; then
     rm -rf /var/lib/berth /etc/berth
   fi
