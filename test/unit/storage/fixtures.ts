@@ -152,3 +152,20 @@ export async function snapshot(root: string, options: { withDirTimes?: boolean; 
 export async function listTree(root: string): Promise<string[]> {
   return Object.keys(await snapshot(root)).sort();
 }
+
+/** The init layer's placeholders (src/storage/initlayer.ts). */
+const INIT_PLACEHOLDERS = ['.dockerenv', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'dev/console', 'dev/pts', 'dev/shm', 'proc', 'sys', 'etc/mtab'];
+
+/**
+ * snapshot() of a container's root, for comparing two writable layers: each
+ * gets its own init layer when it is created, so its placeholders carry that
+ * creation time (a second apart at times); their times are left out.
+ */
+export async function rootfsSnapshot(root: string): Promise<Record<string, NodeSnapshot>> {
+  const snap = await snapshot(root);
+  for (const p of INIT_PLACEHOLDERS) {
+    const node = snap[p];
+    if (node) snap[p] = { ...node, mtime: undefined } as NodeSnapshot;
+  }
+  return snap;
+}
