@@ -11,7 +11,7 @@ import { LayerStore, chainIds } from '../../../src/storage/store.js';
 import type { DriverChoice } from '../../../src/storage/store.js';
 import { mountsUnder } from '../../../src/storage/util.js';
 import { TarReader } from '../../../src/storage/tar/reader.js';
-import { bytesOf, collect, makeTar, rootfsSnapshot, sha256, snapshot, tempDir } from '../../unit/storage/fixtures.js';
+import { bytesOf, collect, makeTar, rootfsSnapshot, sha256, tempDir } from '../../unit/storage/fixtures.js';
 import type { TestContext } from 'node:test';
 
 async function openStore(t: TestContext, driver: DriverChoice, root?: string): Promise<LayerStore> {
