@@ -111,9 +111,16 @@ export interface NodeSnapshot {
 /**
  * Every node under `root` (root itself as '.'), described by what a layer
  * must preserve. Directory mtimes are included (`withDirTimes`) only when a
- * comparison can expect them.
+ * comparison can expect them. `withoutCreationTimes` leaves out times the
+ * unpack itself gave (a whiteout's or an implied parent's: the moment it was
+ * made), which differ between two unpacks that straddle a second.
  */
-export async function snapshot(root: string, options: { withDirTimes?: boolean; withRoot?: boolean } = {}): Promise<Record<string, NodeSnapshot>> {
+export async function snapshot(
+  root: string,
+  options: { withDirTimes?: boolean; withRoot?: boolean; withoutCreationTimes?: boolean } = {},
+): Promise<Record<string, NodeSnapshot>> {
+  // Tar members in the tests carry fixed times years back; anything this recent was made by the unpack.
+  const recent = Date.now() / 1000 - 3600;
   const out: Record<string, NodeSnapshot> = {};
   const visit = async (rel: string): Promise<void> => {
     const path = rel === '' ? root : `${root}/${rel}`;
@@ -125,6 +132,7 @@ export async function snapshot(root: string, options: { withDirTimes?: boolean; 
       gid: Number(st.gid),
     };
     if (!st.isDirectory() || options.withDirTimes) node.mtime = Number(st.mtimeMs / 1000n);
+    if (options.withoutCreationTimes && node.mtime !== undefined && node.mtime > recent) delete node.mtime;
     if (st.isFile()) {
       node.content = createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16);
       if (st.nlink > 1n) node.nlink = Number(st.nlink);
