@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetworkService } from '../src/network/service.js';
-import type { NetworkAttachRequest, PreparedContainerNetwork } from '../src/network/attach.js';
+import type { NetworkRequest, PreparedNetwork } from '../src/runtime/network-contract.js';
 import { nullLogger } from '../src/common/log.js';
 import { createNetns, removeNetns } from '../src/network/netlink.js';
 import { Nft } from '../src/network/nftables.js';
@@ -53,7 +53,13 @@ function tag(): string {
   return Math.random().toString(16).slice(2, 8);
 }
 
-function request(id: string, name: string, mode: string, over: Partial<NetworkAttachRequest> = {}): NetworkAttachRequest {
+/** The netns file the network service made for a container. */
+function netnsOf(prepared: PreparedNetwork): string {
+  if (prepared.namespace.kind !== 'path') throw new Error(`expected a netns file, got a namespace of kind ${prepared.namespace.kind}`);
+  return prepared.namespace.path;
+}
+
+function request(id: string, name: string, mode: string, over: Partial<NetworkRequest> = {}): NetworkRequest {
   return {
     containerId: id,
     containerName: name,
@@ -161,7 +167,7 @@ async function benchPlumbing(): Promise<void> {
 
   await withService(async (svc) => {
     await svc.create({ Name: 'bench' });
-    const cases: Array<[string, NetworkAttachRequest['portBindings']]> = [
+    const cases: Array<[string, NetworkRequest['portBindings']]> = [
       ['no port', {}],
       ['one published port', { '80/tcp': [{ HostIp: '', HostPort: '' }] }],
     ];
@@ -219,7 +225,7 @@ async function benchDns(): Promise<void> {
     const script = path.join(dir, 'q.sh');
     writeFileSync(script, `i=0; while [ $i -lt ${RUNS} ]; do busybox nslookup target ${gw} >/dev/null || exit 1; i=$((i+1)); done\n`);
     const t0 = performance.now();
-    const r = await runAsync('nsenter', [`--net=${b.namespace.path}`, 'sh', script]);
+    const r = await runAsync('nsenter', [`--net=${netnsOf(b)}`, 'sh', script]);
     if (r.code !== 0) throw new Error(`nslookup failed: ${r.stderr}`);
     record('dns', 'busybox nslookup of a container name via the gateway (incl. process start)', (performance.now() - t0) / RUNS);
     await svc.release(idOf(1));
@@ -273,23 +279,23 @@ async function benchThroughput(): Promise<void> {
     const a = await svc.prepare(request(idOf(11), 'srv', 'tput', { portBindings: { '5201/tcp': [{ HostIp: '127.0.0.1', HostPort: '25201' }] } }));
     const b = await svc.prepare(request(idOf(12), 'cli', 'tput'));
     const ip = a.settings.Networks.tput!.IPAddress!;
-    let srv = startServer(a.namespace.path, 5201);
-    record('throughput', 'container → container, same bridge (Gbit/s)', await transfer(b.namespace.path, ip, 5201));
+    let srv = startServer(netnsOf(a), 5201);
+    record('throughput', 'container → container, same bridge (Gbit/s)', await transfer(netnsOf(b), ip, 5201));
     srv.kill();
-    srv = startServer(a.namespace.path, 5201);
+    srv = startServer(netnsOf(a), 5201);
     record('throughput', 'host 127.0.0.1 → published port, kernel DNAT (Gbit/s)', await transfer(null, '127.0.0.1', 25201));
     srv.kill();
     // berth's userland proxy (what serves [::]:port for IPv4-only containers).
     const ports = new HostPorts(nullLogger);
     await ports.hold({ proto: 'tcp', hostIp: '::1', hostPort: 25202 }, { ip, port: 5201 });
-    srv = startServer(a.namespace.path, 5201);
+    srv = startServer(netnsOf(a), 5201);
     record('throughput', 'host [::1] → berth userland proxy (node) (Gbit/s)', await transfer(null, '::1', 25202));
     srv.kill();
     await ports.releaseAll();
     if (existsSync('/usr/sbin/docker-proxy')) {
       // docker-proxy reports readiness on fd 3.
       const proxy = spawn('/usr/sbin/docker-proxy', ['-proto', 'tcp', '-host-ip', '127.0.0.1', '-host-port', '25203', '-container-ip', ip, '-container-port', '5201'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-      srv = startServer(a.namespace.path, 5201);
+      srv = startServer(netnsOf(a), 5201);
       record('throughput', 'host 127.0.0.1 → docker-proxy (userland) (Gbit/s)', await transfer(null, '127.0.0.1', 25203));
       srv.kill();
       proxy.kill();

@@ -1,6 +1,7 @@
 // Legacy container links on the default bridge (`--link name[:alias]`): the
 // environment variables docker injects (moby daemon/links, Link.ToEnv) and
 // the /etc/hosts entries (daemon/container_operations buildSandboxOptions).
+import type { HostsEntry } from '../runtime/network-contract.js';
 
 export interface LinkTarget {
   /** The linked container's name, without the leading slash. */
@@ -88,7 +89,7 @@ export function linkEnv(parent: string, alias: string, target: LinkTarget): stri
 }
 
 /** /etc/hosts lines for a link: the alias, the target's hostname, and its name when it differs from the alias. */
-export function linkHostsEntries(alias: string, target: LinkTarget): Array<{ ip: string; names: string[] }> {
+export function linkHostsEntries(alias: string, target: LinkTarget): HostsEntry[] {
   const names = [alias, target.hostname];
   if (alias !== target.name) names.push(target.name);
   const out = [{ ip: target.ipv4, names }];

@@ -2,7 +2,7 @@
 // bridge networks, `host`, `none`), the containers' network namespaces and
 // endpoints on them, published ports, the embedded DNS, and the daemon's
 // nftables table. The runtime calls prepare() before a container starts and
-// release() after it stopped (see attach.ts); the API routes call the rest.
+// release() after it stopped (the contract: src/runtime/network-contract.ts); the API routes call the rest.
 //
 // Plumbing is done directly (rtnetlink and libnftables through FFI, see
 // netlink.ts and nftables.ts), not through CNI plugins: docs/networking.md
@@ -18,12 +18,14 @@ import type { Logger } from '../common/log.js';
 import { nowRfc3339Nano, parseFilterTime, secondsOf, ZERO_TIME } from './clock.js';
 import type {
   ContainerNetworkSettings,
+  EndpointSettings,
   HostsEntry,
-  NetworkAttachRequest,
+  NetworkAttacher,
   NetworkContainerDirectory,
   NetworkContainerInfo,
-  PreparedContainerNetwork,
-} from './attach.js';
+  NetworkRequest,
+  PreparedNetwork,
+} from '../runtime/network-contract.js';
 import { EmbeddedDns, type DnsDirectory } from './dns.js';
 import { DisabledFirewall, NftFirewall, tableNameFor, type Firewall, type FirewallNetwork, type PortForward } from './firewall.js';
 import { ensureSysctl, liveNetnsInodes, pinnedNetnsInode } from './host.js';
@@ -44,7 +46,6 @@ import { parseHostPortRequest, parsePortKey } from './ports.js';
 import { HostPorts, hostHasIPv6, PortAlreadyAllocatedError } from './publish.js';
 import { NetworkStore, SandboxStore } from './store.js';
 import type {
-  EndpointConfig,
   EndpointRecord,
   IpamConfig,
   NetworkCreateRequest,
@@ -135,7 +136,7 @@ function macFor(ip: IpAddress | undefined): string {
  * must not follow the container to a new address (two containers would
  * share it).
  */
-function userMac(cfg: EndpointConfig): string | undefined {
+function userMac(cfg: EndpointSettings): string | undefined {
   if (!cfg.MacAddress) return undefined;
   const previous = cfg.EndpointID && cfg.IPAddress ? parseIp(cfg.IPAddress) : undefined;
   if (previous && cfg.MacAddress.toLowerCase() === macFor(previous)) return undefined;
@@ -154,7 +155,7 @@ function stringMap(v: unknown, what: string): Record<string, string> {
   return out;
 }
 
-export class NetworkService implements DnsDirectory {
+export class NetworkService implements DnsDirectory, NetworkAttacher {
   private readonly store: NetworkStore;
   private readonly sandboxStore: SandboxStore;
   private readonly nets = new Map<string, NetState>();
@@ -812,10 +813,10 @@ export class NetworkService implements DnsDirectory {
     }
   }
 
-  private networksOf(req: NetworkAttachRequest): Array<{ st: NetState; cfg: EndpointConfig }> {
+  private networksOf(req: NetworkRequest): Array<{ st: NetState; cfg: EndpointSettings }> {
     const primaryRef = req.networkMode === '' || req.networkMode === 'default' ? 'bridge' : req.networkMode;
     const primary = this.find(primaryRef);
-    const out = [{ st: primary, cfg: {} as EndpointConfig }];
+    const out = [{ st: primary, cfg: {} as EndpointSettings }];
     for (const [key, cfg] of Object.entries(req.endpoints ?? {})) {
       const st = key === 'default' ? this.find('bridge') : this.find(key);
       const existing = out.find((o) => o.st === st);
@@ -829,11 +830,11 @@ export class NetworkService implements DnsDirectory {
   }
 
   /** Docker's create-time checks of the networks and endpoint settings. */
-  async validate(req: NetworkAttachRequest): Promise<void> {
+  async validate(req: NetworkRequest): Promise<void> {
     for (const { st, cfg } of this.networksOf(req)) this.checkEndpointConfig(st, cfg);
   }
 
-  private checkEndpointConfig(st: NetState, cfg: EndpointConfig): void {
+  private checkEndpointConfig(st: NetState, cfg: EndpointSettings): void {
     const ip4 = cfg.IPAMConfig?.IPv4Address;
     const ip6 = cfg.IPAMConfig?.IPv6Address;
     if (ip4 || ip6) {
@@ -848,11 +849,11 @@ export class NetworkService implements DnsDirectory {
     if (cfg.MacAddress && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(cfg.MacAddress)) throw invalidParameter(`invalid MAC address: ${cfg.MacAddress}`);
   }
 
-  prepare(req: NetworkAttachRequest): Promise<PreparedContainerNetwork> {
+  prepare(req: NetworkRequest): Promise<PreparedNetwork> {
     return this.lock.run(() => this.prepareLocked(req));
   }
 
-  private async prepareLocked(req: NetworkAttachRequest): Promise<PreparedContainerNetwork> {
+  private async prepareLocked(req: NetworkRequest): Promise<PreparedNetwork> {
     const existing = this.sandboxes.get(req.containerId);
     if (existing) {
       // A start after a failed or unreported stop: begin afresh.
@@ -896,7 +897,7 @@ export class NetworkService implements DnsDirectory {
     }
     for (const ep of sb.endpoints) this.event('connect', this.nets.get(ep.networkId)!.rec, sb.containerId);
     const primary = nets[0]!.st;
-    const prepared: PreparedContainerNetwork = {
+    const prepared: PreparedNetwork = {
       namespace: { kind: 'path', path: sb.netnsPath },
       settings: this.settingsOf(sb),
       hostsEntries: [...linkHosts, ...this.ownHostsEntries(sb, req)],
@@ -914,7 +915,7 @@ export class NetworkService implements DnsDirectory {
     return def?.gw4 ? formatIp(def.gw4) : undefined;
   }
 
-  private ownHostsEntries(sb: SandboxRecord, req: Pick<NetworkAttachRequest, 'hostname' | 'domainname'>): HostsEntry[] {
+  private ownHostsEntries(sb: SandboxRecord, req: Pick<NetworkRequest, 'hostname' | 'domainname'>): HostsEntry[] {
     const names = req.domainname ? [`${req.hostname}.${req.domainname}`, req.hostname] : [req.hostname];
     const out: HostsEntry[] = [];
     for (const ep of sb.endpoints) {
@@ -924,7 +925,7 @@ export class NetworkService implements DnsDirectory {
     return out;
   }
 
-  private resolveLinks(req: NetworkAttachRequest): { env: string[]; hosts: HostsEntry[] } {
+  private resolveLinks(req: NetworkRequest): { env: string[]; hosts: HostsEntry[] } {
     const env: string[] = [];
     const hosts: HostsEntry[] = [];
     const def = [...this.nets.values()].find((s) => s.rec.isDefaultBridge);
@@ -943,7 +944,7 @@ export class NetworkService implements DnsDirectory {
     return { env, hosts };
   }
 
-  private allocateEndpoint(st: NetState, cfg: EndpointConfig, req: Pick<NetworkAttachRequest, 'containerId' | 'containerName' | 'hostname'>, ifname: string): EndpointRecord {
+  private allocateEndpoint(st: NetState, cfg: EndpointSettings, req: Pick<NetworkRequest, 'containerId' | 'containerName' | 'hostname'>, ifname: string): EndpointRecord {
     const id = randomId();
     let ipv4: IpAddress | undefined;
     let ipv6: IpAddress | undefined;
@@ -1034,7 +1035,7 @@ export class NetworkService implements DnsDirectory {
     }
   }
 
-  private async publishPorts(sb: SandboxRecord, primary: NetState, req: NetworkAttachRequest): Promise<void> {
+  private async publishPorts(sb: SandboxRecord, primary: NetState, req: NetworkRequest): Promise<void> {
     const keys = new Set<string>([...(req.exposedPorts ?? []), ...Object.keys(req.portBindings ?? {})]);
     const ep = sb.endpoints[0];
     const ordered = [...keys].sort();
@@ -1162,7 +1163,7 @@ export class NetworkService implements DnsDirectory {
     return { Networks: networks, SandboxID: sb.sandboxId, SandboxKey: sb.netnsPath, Ports: ports, Bridge: '' };
   }
 
-  private endpointSettings(st: NetState, ep: EndpointRecord): EndpointConfig {
+  private endpointSettings(st: NetState, ep: EndpointRecord): EndpointSettings {
     return {
       IPAMConfig: ep.ipamConfig,
       Links: ep.links,
@@ -1195,7 +1196,7 @@ export class NetworkService implements DnsDirectory {
   // -------------------------------------------------------------------------
   // connect / disconnect.
 
-  connect(networkRef: string, containerRef: string, cfg: EndpointConfig | null | undefined): Promise<void> {
+  connect(networkRef: string, containerRef: string, cfg: EndpointSettings | null | undefined): Promise<void> {
     return this.lock.run(async () => {
       const st = this.find(networkRef);
       const ctr = this.container(containerRef);

@@ -1,7 +1,10 @@
 // Wire shapes of the network API and the records berth keeps.
 // Shapes: ../shared/specs/engine-api/v1.47.yaml, definitions Network, IPAM,
-// IPAMConfig, NetworkContainer, NetworkCreateResponse, EndpointSettings,
-// EndpointIPAMConfig, and the /networks/create, /connect, /disconnect bodies.
+// IPAMConfig, NetworkContainer, NetworkCreateResponse, and the
+// /networks/create, /connect, /disconnect bodies. EndpointSettings, which
+// containers share with networks, is in the runtime's contract
+// (src/runtime/network-contract.ts).
+import type { EndpointIPAMConfig } from '../runtime/network-contract.js';
 
 export interface IpamConfig {
   Subnet?: string;
@@ -61,30 +64,6 @@ export interface NetworkCreateRequest {
   CheckDuplicate?: unknown;
 }
 
-export interface EndpointIpamConfig {
-  IPv4Address?: string;
-  IPv6Address?: string;
-  LinkLocalIPs?: string[] | null;
-}
-
-/** EndpointSettings as a client sends it (connect, create) and inspect shows it. */
-export interface EndpointConfig {
-  IPAMConfig?: EndpointIpamConfig | null;
-  Links?: string[] | null;
-  MacAddress?: string;
-  Aliases?: string[] | null;
-  DriverOpts?: Record<string, string> | null;
-  NetworkID?: string;
-  EndpointID?: string;
-  Gateway?: string;
-  IPAddress?: string;
-  IPPrefixLen?: number;
-  IPv6Gateway?: string;
-  GlobalIPv6Address?: string;
-  GlobalIPv6PrefixLen?: number;
-  DNSNames?: string[] | null;
-}
-
 // ---------------------------------------------------------------------------
 // Records berth keeps.
 
@@ -135,7 +114,7 @@ export interface EndpointRecord {
   ipv6?: string;
   ipv6PrefixLen?: number;
   /** What the client asked for, as inspect echoes it. */
-  ipamConfig: EndpointIpamConfig | null;
+  ipamConfig: EndpointIPAMConfig | null;
   aliases: string[];
   links: string[] | null;
   driverOpts: Record<string, string> | null;

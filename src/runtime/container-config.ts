@@ -14,6 +14,7 @@ import { invalidParameter } from '../common/errors.js';
 import { normalizeCapabilities } from './spec/capabilities.js';
 import type { HostInfo } from './spec/host.js';
 import { parseSecurityOpt } from './spec/security.js';
+import type { EndpointSettings } from './network-contract.js';
 
 // ---------------------------------------------------------------------------
 // Wire types. Every field is optional: clients send partial bodies and nulls.
@@ -214,29 +215,6 @@ export interface HostConfig extends Resources {
   Isolation?: '' | 'default' | 'process' | 'hyperv' | string;
   MaskedPaths?: string[] | null;
   ReadonlyPaths?: string[] | null;
-}
-
-export interface EndpointIPAMConfig {
-  IPv4Address?: string;
-  IPv6Address?: string;
-  LinkLocalIPs?: string[] | null;
-}
-
-export interface EndpointSettings {
-  IPAMConfig?: EndpointIPAMConfig | null;
-  Links?: string[] | null;
-  MacAddress?: string;
-  Aliases?: string[] | null;
-  DriverOpts?: Record<string, string> | null;
-  NetworkID?: string;
-  EndpointID?: string;
-  Gateway?: string;
-  IPAddress?: string;
-  IPPrefixLen?: number;
-  IPv6Gateway?: string;
-  GlobalIPv6Address?: string;
-  GlobalIPv6PrefixLen?: number;
-  DNSNames?: string[] | null;
 }
 
 export interface NetworkingConfig {

@@ -8,6 +8,7 @@
 //   host the host's file is used as it is.
 import { promises as fs } from 'node:fs';
 import { invalidParameter } from '../common/errors.js';
+import type { HostsEntry } from './network-contract.js';
 
 export const DEFAULT_NAMESERVERS = ['8.8.8.8', '8.8.4.4'];
 
@@ -88,7 +89,7 @@ export interface HostsInput {
   /** --add-host entries: "name:ip" or "name=ip". */
   extraHosts: string[];
   /** The container's own addresses and names. */
-  own: Array<{ ip: string; names: string[] }>;
+  own: HostsEntry[];
   /** What host-gateway stands for. */
   hostGateway?: string;
 }

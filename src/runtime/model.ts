@@ -2,7 +2,8 @@
 // atomically to <data-root>/containers/<id>/container.json) and docker's
 // derived state strings. Docker's wire types of create (Config, HostConfig)
 // are stored as the client sent them after dockerd's adaptation.
-import type { ContainerConfig, EndpointSettings, HostConfig } from './container-config.js';
+import type { ContainerConfig, HostConfig } from './container-config.js';
+import type { ContainerNetworkSettings, EndpointSettings } from './network-contract.js';
 import { ZERO_TIME, nanoOf, nowNano } from '../common/time.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -62,15 +63,6 @@ export interface MountPointRecord {
   Propagation: string;
 }
 
-export interface NetworkRecord {
-  /** Network name -> endpoint, as inspect's NetworkSettings.Networks shows them. */
-  Networks: Record<string, EndpointSettings>;
-  SandboxID: string;
-  SandboxKey: string;
-  Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
-  Bridge: string;
-}
-
 export interface ContainerRecord {
   ID: string;
   /** RFC 3339 with nanoseconds. */
@@ -96,7 +88,7 @@ export interface ContainerRecord {
   MountPoints: MountPointRecord[];
   /** NetworkingConfig.EndpointsConfig as the client gave it (and network connect/disconnect changed it). */
   EndpointsConfig: Record<string, EndpointSettings>;
-  NetworkSettings: NetworkRecord;
+  NetworkSettings: ContainerNetworkSettings;
   State: ContainerState;
   HasBeenStartedBefore: boolean;
   /** Set by stop/kill from the user: `unless-stopped` and `always` then stay down after a daemon restart. */

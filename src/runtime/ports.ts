@@ -2,7 +2,7 @@
 // structural interfaces: the image service (src/image/service.ts) and the
 // layer store (src/storage/store.ts) satisfy them as they are; tests plug in
 // fakes. The network and mount interfaces that other engineers implement are
-// in network.ts and mounts.ts.
+// in network-contract.ts and mounts.ts.
 import type { Readable } from 'node:stream';
 import type { ImageConfig } from '../image/types.js';
 

@@ -25,7 +25,6 @@ import {
   validateHostConfig,
   type ContainerConfig,
   type ContainerCreateRequest,
-  type EndpointSettings,
   type HostConfig,
   type Resources,
   type RestartPolicy,
@@ -40,10 +39,11 @@ import { buildHostname, buildHosts, buildResolvConf, readHostResolvConf } from '
 import { ExitWatcher } from './exit-watcher.js';
 import { conmonLogFor, logFilePath, LogRotator, readLogs, removeLogFiles, resolveLogConfig, type LogEntry, type ResolvedLogConfig } from './logs.js';
 import { entrypointAndArgs, finalizeConfig, mergeImageConfig } from './merge.js';
-import { newState, statusOf, type ContainerRecord, type MountPointRecord, type NetworkRecord } from './model.js';
+import { newState, statusOf, type ContainerRecord, type MountPointRecord } from './model.js';
 import type { MountResolver } from './mounts.js';
 import { generateName, normalizeName } from './names.js';
-import { emptyNetworkRecord, endpointSettings, stoppedNetworkRecord, type NetworkAttacher, type NetworkAttachers, type NetworkContainerDirectory, type NetworkRequest, type PreparedNetwork } from './network.js';
+import { emptyNetworkSettings, endpointSettings, stoppedNetworkSettings, type NetworkAttachers } from './network.js';
+import type { EndpointSettings, HostsEntry, NetworkAttacher, NetworkContainerDirectory, NetworkRequest, PreparedNetwork } from './network-contract.js';
 import { OciRuntime, type RuntimeDescriptor } from './oci-runtime.js';
 import type { ImageProvider, RwLayerStore } from './ports.js';
 import { ContainerDirs, NameIndex } from './store.js';
@@ -586,7 +586,7 @@ export class ContainerService {
 
     const endpointsConfig: Record<string, EndpointSettings> = {};
     for (const [k, v] of Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {})) if (v) endpointsConfig[k] = v;
-    const network = emptyNetworkRecord();
+    const network = emptyNetworkSettings();
     // Until the first start, inspect shows the networks asked for (as dockerd does).
     const primary = mode === 'default' ? 'bridge' : mode;
     if (!netMode.isContainer(mode)) network.Networks[primary] = endpointSettings('', endpointsConfig[primary] ?? {});
@@ -874,7 +874,7 @@ export class ContainerService {
         shareFrom = this.get(mode.slice('container:'.length));
         if (!shareFrom.rec.State.Running || !shareFrom.run?.created) throw conflict(`cannot join network of a non running container: ${shareFrom.id}`);
         namespacePaths.network = `/proc/${shareFrom.run.created.pid}/ns/net`;
-        rec.NetworkSettings = { ...emptyNetworkRecord() };
+        rec.NetworkSettings = { ...emptyNetworkSettings() };
         return;
       }
       const attacher = this.deps.networks.for(mode);
@@ -1047,7 +1047,7 @@ export class ContainerService {
     const files = { resolvConf: path.join(dir, 'resolv.conf'), hostname: path.join(dir, 'hostname'), hosts: path.join(dir, 'hosts') };
     const hostname = rec.Config.Hostname ?? '';
     const fqdn = rec.Config.Domainname ? `${hostname}.${rec.Config.Domainname}` : hostname;
-    const own: Array<{ ip: string; names: string[] }> = prepared?.hostsEntries ?? [];
+    const own: HostsEntry[] = prepared?.hostsEntries ?? [];
     if (!prepared?.hostsEntries) {
       for (const ep of Object.values(rec.NetworkSettings.Networks)) {
         if (ep.IPAddress) own.push({ ip: ep.IPAddress, names: fqdn !== hostname ? [fqdn, hostname] : [hostname] });
@@ -1141,7 +1141,7 @@ export class ContainerService {
       delete rec.Monitor;
       const cleanup = this.cleanupRun(c, run);
       c.lastCleanup = cleanup.catch(() => undefined);
-      rec.NetworkSettings = stoppedNetworkRecord(rec.NetworkSettings);
+      rec.NetworkSettings = stoppedNetworkSettings(rec.NetworkSettings);
 
       // Restart policy (moby restartmanager): backoff doubling from 100 ms up to 1 min, reset after 10 s of running.
       const policy = rec.HostConfig.RestartPolicy;

@@ -5,7 +5,8 @@ import type { Handler, Method, RouteGroup } from '../http/router.js';
 import type { RequestContext } from '../http/context.js';
 import type { Filters } from '../http/filters.js';
 import { invalidParameter } from '../../common/errors.js';
-import type { EndpointConfig, NetworkCreateRequest, NetworkResource } from '../../network/types.js';
+import type { NetworkCreateRequest, NetworkResource } from '../../network/types.js';
+import type { EndpointSettings } from '../../runtime/network-contract.js';
 
 export interface NetworkBackend {
   list(filters: Filters): NetworkResource[];
@@ -13,7 +14,7 @@ export interface NetworkBackend {
   create(body: NetworkCreateRequest): Promise<{ Id: string; Warning: string }>;
   remove(ref: string): Promise<void>;
   prune(filters: Filters): Promise<{ NetworksDeleted: string[] | null }>;
-  connect(networkRef: string, containerRef: string, config: EndpointConfig | null | undefined): Promise<void>;
+  connect(networkRef: string, containerRef: string, config: EndpointSettings | null | undefined): Promise<void>;
   disconnect(networkRef: string, containerRef: string, force: boolean): Promise<void>;
 }
 
@@ -77,7 +78,7 @@ export class NetworkRoutes implements RouteGroup {
     if (!container) throw invalidParameter('container is required');
     const cfg = body.EndpointConfig;
     if (cfg !== undefined && cfg !== null && (typeof cfg !== 'object' || Array.isArray(cfg))) throw invalidParameter('invalid EndpointConfig');
-    await this.backend.connect(ctx.param('id'), container, cfg as EndpointConfig | null | undefined);
+    await this.backend.connect(ctx.param('id'), container, cfg as EndpointSettings | null | undefined);
     ctx.send(200, '');
   }
 

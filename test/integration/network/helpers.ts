@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runProcess, unmountUnder, type RunResult } from '../../helpers/daemon.js';
 import { NetworkService, type NetworkServiceOptions } from '../../../src/network/service.js';
-import type { NetworkAttachRequest, NetworkContainerDirectory, NetworkContainerInfo, PreparedContainerNetwork } from '../../../src/network/attach.js';
+import type { NetworkContainerDirectory, NetworkContainerInfo, NetworkRequest, PreparedNetwork } from '../../../src/runtime/network-contract.js';
 import { nullLogger } from '../../../src/common/log.js';
 import { tableNameFor } from '../../../src/network/firewall.js';
 
@@ -52,7 +52,7 @@ export function containerId(): string {
   return randomBytes(32).toString('hex');
 }
 
-export function request(over: Partial<NetworkAttachRequest> & { containerId: string; containerName: string; networkMode: string }): NetworkAttachRequest {
+export function request(over: Partial<NetworkRequest> & { containerId: string; containerName: string; networkMode: string }): NetworkRequest {
   return {
     hostname: over.containerId.slice(0, 12),
     domainname: '',
@@ -72,7 +72,7 @@ export function request(over: Partial<NetworkAttachRequest> & { containerId: str
 export class FakeDirectory implements NetworkContainerDirectory {
   readonly containers = new Map<string, NetworkContainerInfo>();
   readonly changes: Array<{ id: string; change: Parameters<NetworkContainerDirectory['networksChanged']>[1] }> = [];
-  add(req: NetworkAttachRequest, running: boolean, env: string[] = []): NetworkContainerInfo {
+  add(req: NetworkRequest, running: boolean, env: string[] = []): NetworkContainerInfo {
     const c: NetworkContainerInfo = { id: req.containerId, name: req.containerName, running, networkMode: req.networkMode, request: req, env };
     this.containers.set(c.id, c);
     return c;
@@ -88,27 +88,33 @@ export class FakeDirectory implements NetworkContainerDirectory {
   }
 }
 
+/** The netns file of a prepared network (the network service always makes one). */
+export function netnsOf(prepared: PreparedNetwork): string {
+  if (prepared.namespace.kind !== 'path') throw new Error(`expected a netns file, got a namespace of kind ${prepared.namespace.kind}`);
+  return prepared.namespace.path;
+}
+
 /** Run a shell script inside a prepared namespace. */
-export function inNs(prepared: PreparedContainerNetwork | string, script: string, timeoutMs = 20_000): Promise<RunResult> {
-  const p = typeof prepared === 'string' ? prepared : prepared.namespace.path;
+export function inNs(prepared: PreparedNetwork | string, script: string, timeoutMs = 20_000): Promise<RunResult> {
+  const p = typeof prepared === 'string' ? prepared : netnsOf(prepared);
   return runProcess('nsenter', [`--net=${p}`, 'sh', '-c', script], { timeoutMs });
 }
 
 /** Same, with /etc/resolv.conf replaced (in a private mount namespace) by the container's. */
-export async function inNsWithResolv(dir: string, prepared: PreparedContainerNetwork, script: string): Promise<RunResult> {
+export async function inNsWithResolv(dir: string, prepared: PreparedNetwork, script: string): Promise<RunResult> {
   const file = path.join(dir, `resolv-${randomBytes(4).toString('hex')}.conf`);
   const ns = prepared.resolv?.nameservers ?? [];
   await fs.writeFile(file, ns.map((n) => `nameserver ${n}\n`).join('') + (prepared.resolv?.options?.length ? `options ${prepared.resolv.options.join(' ')}\n` : ''));
-  return runProcess('nsenter', [`--net=${prepared.namespace.path}`, 'unshare', '-m', 'sh', '-c', `mount --bind ${file} /etc/resolv.conf && ${script}`]);
+  return runProcess('nsenter', [`--net=${netnsOf(prepared)}`, 'unshare', '-m', 'sh', '-c', `mount --bind ${file} /etc/resolv.conf && ${script}`]);
 }
 
 /** Start a busybox httpd answering `body` on port 80 in a namespace; returns a stopper. */
-export async function httpd(dir: string, prepared: PreparedContainerNetwork, body: string, port = 80): Promise<() => Promise<void>> {
+export async function httpd(dir: string, prepared: PreparedNetwork, body: string, port = 80): Promise<() => Promise<void>> {
   const www = path.join(dir, `www-${randomBytes(4).toString('hex')}`);
   await fs.mkdir(www, { recursive: true });
   await fs.writeFile(path.join(www, 'index.html'), `${body}\n`);
   const { spawn } = await import('node:child_process');
-  const child = spawn('nsenter', [`--net=${prepared.namespace.path}`, 'busybox', 'httpd', '-f', '-p', String(port), '-h', www], { stdio: 'ignore' });
+  const child = spawn('nsenter', [`--net=${netnsOf(prepared)}`, 'busybox', 'httpd', '-f', '-p', String(port), '-h', www], { stdio: 'ignore' });
   // Wait until it listens.
   for (let i = 0; i < 50; i++) {
     const r = await inNs(prepared, `busybox netstat -ltn | grep -q ':${port} '`);
@@ -124,9 +130,9 @@ export async function httpd(dir: string, prepared: PreparedContainerNetwork, bod
 }
 
 /** A long-lived process in a namespace (a "running container" across daemon restarts). */
-export async function sleeper(prepared: PreparedContainerNetwork): Promise<() => Promise<void>> {
+export async function sleeper(prepared: PreparedNetwork): Promise<() => Promise<void>> {
   const { spawn } = await import('node:child_process');
-  const child = spawn('nsenter', [`--net=${prepared.namespace.path}`, 'sleep', '600'], { stdio: 'ignore' });
+  const child = spawn('nsenter', [`--net=${netnsOf(prepared)}`, 'sleep', '600'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 100));
   return async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

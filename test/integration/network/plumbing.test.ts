@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { NetworkService } from '../../../src/network/service.js';
-import type { NetworkAttachRequest, PreparedContainerNetwork } from '../../../src/network/attach.js';
+import type { NetworkRequest, PreparedNetwork } from '../../../src/runtime/network-contract.js';
 import {
   FakeDirectory,
   containerId,
@@ -21,6 +21,7 @@ import {
   leftovers,
   linksPresent,
   netnsList,
+  netnsOf,
   openService,
   removeEnv,
   request,
@@ -35,7 +36,7 @@ import { parseIp, Prefix } from '../../../src/network/ip.js';
 const root = process.getuid?.() === 0;
 const haveTools = existsSync('/usr/sbin/nft') && existsSync('/bin/busybox');
 
-function vethOf(p: PreparedContainerNetwork): string[] {
+function vethOf(p: PreparedNetwork): string[] {
   return Object.values(p.settings.Networks).map((e) => `veth${(e.EndpointID ?? '').slice(0, 7)}`);
 }
 
@@ -148,7 +149,7 @@ describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and 
     }
   });
 
-  async function run(name: string, networkMode: string, over: Partial<NetworkAttachRequest> = {}, running = true): Promise<PreparedContainerNetwork> {
+  async function run(name: string, networkMode: string, over: Partial<NetworkRequest> = {}, running = true): Promise<PreparedNetwork> {
     const req = request({ containerId: containerId(), containerName: name, networkMode, ...over });
     dir.add(req, running);
     const p = await svc.prepare(req);
@@ -192,10 +193,10 @@ describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and 
     const ip = target.settings.Networks.bridge!.IPAddress!;
     const web = await run('web', 'bridge', { links: ['linkdb:data'] });
     assert.equal(web.resolv, undefined);
-    assert.ok(web.env.includes(`DATA_PORT_80_TCP=tcp://${ip}:80`), web.env.join(' '));
-    assert.ok(web.env.includes('DATA_NAME=/web/data'));
-    assert.ok(web.env.includes('DATA_ENV_SECRET=s'));
-    assert.deepEqual(web.hostsEntries[0], { ip, names: ['data', linkdb.request.hostname, 'linkdb'] });
+    assert.ok(web.env?.includes(`DATA_PORT_80_TCP=tcp://${ip}:80`), web.env?.join(' '));
+    assert.ok(web.env?.includes('DATA_NAME=/web/data'));
+    assert.ok(web.env?.includes('DATA_ENV_SECRET=s'));
+    assert.deepEqual(web.hostsEntries?.[0], { ip, names: ['data', linkdb.request.hostname, 'linkdb'] });
     const r = await inNs(web, `timeout 5 busybox wget -qO- http://${ip}/`);
     assert.equal(r.stdout.trim(), 'linked');
     await assert.rejects(run('web2', 'bridge', { links: ['nosuch:x'] }), /could not get container for nosuch/);
@@ -261,7 +262,7 @@ describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and 
       await runProcess('ip', ['link', 'del', hostVeth]);
       await runProcess('umount', [outside]);
     });
-    stops.push(await httpd(env.dir, { namespace: { kind: 'path', path: outside } } as PreparedContainerNetwork, 'outside'));
+    stops.push(await httpd(env.dir, { namespace: { kind: 'path', path: outside } } as PreparedNetwork, 'outside'));
     const { Id } = await svc.create({ Name: 'sealed', Internal: true });
     names.push(`br-${Id.slice(0, 12)}`);
     const sealed = await run('sealed1', 'sealed');
@@ -388,20 +389,20 @@ describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and 
         await new Promise((r) => child.once('exit', r));
       }
     }
-    const { dead, live } = JSON.parse(line) as { dead: PreparedContainerNetwork; live: PreparedContainerNetwork };
+    const { dead, live } = JSON.parse(line) as { dead: PreparedNetwork; live: PreparedNetwork };
     names.push(...vethOf(dead), ...vethOf(live));
     stops.push(await sleeper(live));
     const deadPort = dead.settings.Ports['80/tcp']![0]!.HostPort;
     svc = await openService(env, dir);
     // The dead one: namespace unpinned, veth gone, port free, no nft element.
-    assert.equal(existsSync(dead.namespace.path), false);
+    assert.equal(existsSync(netnsOf(dead)), false);
     const table = (await runProcess('nft', ['list', 'table', 'inet', env.table])).stdout;
     assert.doesNotMatch(table, new RegExp(`\\. ${deadPort} :`));
     assert.deepEqual(await linksPresent(vethOf(dead)), []);
     // The live one keeps its address: nobody else gets it.
     const other = await run('after-crash', 'app');
     assert.notEqual(other.settings.Networks.app!.IPAddress, live.settings.Networks.app!.IPAddress);
-    assert.equal(existsSync(live.namespace.path), true);
+    assert.equal(existsSync(netnsOf(live)), true);
     dir.add(request({ containerId: 'e'.repeat(64), containerName: 'live', networkMode: 'app' }), true);
   });
 
@@ -410,7 +411,7 @@ describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and 
     const p = await run('shortlived', 'app', { portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } });
     const id = [...dir.containers.values()].find((c) => c.name === 'shortlived')!.id;
     await svc.release(id);
-    assert.equal(existsSync(p.namespace.path), false);
+    assert.equal(existsSync(netnsOf(p)), false);
     assert.deepEqual(await linksPresent(vethOf(p)), []);
     assert.doesNotMatch((await runProcess('nft', ['list', 'table', 'inet', env.table])).stdout, new RegExp(`${port} :`));
     // The port is free again.
