@@ -1,41 +1,13 @@
 // docker's container.Config as dockerd marshals it (Go struct order, its
 // omitempty fields left out when empty): the `Config` of container inspect
 // and the `Config`/`ContainerConfig` of image inspect share it.
-
-/** The fields both the runtime's and the image store's configs carry. */
-export interface ContainerConfigFields {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  ExposedPorts?: Record<string, unknown> | null;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[] | null;
-  Cmd?: string[] | null;
-  Healthcheck?: unknown;
-  ArgsEscaped?: boolean | null;
-  Image?: string;
-  Volumes?: Record<string, unknown> | null;
-  WorkingDir?: string;
-  Entrypoint?: string[] | null;
-  NetworkDisabled?: boolean | null;
-  MacAddress?: string | null;
-  OnBuild?: string[] | null;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string | null;
-  StopTimeout?: number | null;
-  Shell?: string[] | null;
-}
+import type { ContainerConfig } from './container-config.js';
 
 /**
  * `missingLabels`: what Labels is when unset — `{}` for containers (dockerd
  * fills it at create), null for images (Go's nil map).
  */
-export function containerConfigJson(c: ContainerConfigFields, missingLabels: Record<string, string> | null): Record<string, unknown> {
+export function containerConfigJson(c: ContainerConfig, missingLabels: Record<string, string> | null): Record<string, unknown> {
   const out: Record<string, unknown> = {
     Hostname: c.Hostname ?? '',
     Domainname: c.Domainname ?? '',

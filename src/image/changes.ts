@@ -4,7 +4,7 @@
 // config are accepted (moby's validCommitCommands); anything else is docker's
 // "<instr> is not a valid change command".
 import { invalidParameter } from '../common/errors.js';
-import type { ContainerConfig, HealthConfig } from './types.js';
+import type { ContainerConfig, HealthConfig } from '../common/container-config.js';
 
 const VALID = new Set(['cmd', 'entrypoint', 'healthcheck', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
 

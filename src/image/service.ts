@@ -38,7 +38,8 @@ import {
   withTag,
   isValidTag,
 } from './reference.js';
-import { chainIdsOf, type ContainerConfig, type Descriptor, type ImageConfig } from './types.js';
+import { chainIdsOf, type Descriptor, type ImageConfig } from './types.js';
+import type { ContainerConfig } from '../common/container-config.js';
 import { buildBusyboxImage, DEFAULT_BUSYBOX_PATH } from './busybox.js';
 import { mediaTypes } from './types.js';
 

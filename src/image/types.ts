@@ -2,6 +2,7 @@
 // (../../../shared/specs/oci-image/config.md, with docker's extra fields),
 // descriptors, manifests and indexes (OCI and Docker schema 2).
 import { createHash } from 'node:crypto';
+import type { ContainerConfig } from '../common/container-config.js';
 
 export const mediaTypes = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -50,44 +51,6 @@ export interface ImageIndex {
   mediaType?: string;
   manifests: Descriptor[];
   annotations?: Record<string, string>;
-}
-
-export interface HealthConfig {
-  Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
-
-/** The `config` object of an image config (docker's container.Config subset images carry). */
-export interface ContainerConfig {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  ExposedPorts?: Record<string, Record<string, never>> | null;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[] | null;
-  Cmd?: string[] | null;
-  Healthcheck?: HealthConfig;
-  ArgsEscaped?: boolean;
-  Image?: string;
-  Volumes?: Record<string, Record<string, never>> | null;
-  WorkingDir?: string;
-  Entrypoint?: string[] | null;
-  NetworkDisabled?: boolean;
-  MacAddress?: string;
-  OnBuild?: string[] | null;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string;
-  StopTimeout?: number;
-  Shell?: string[] | null;
 }
 
 export interface HistoryEntry {

@@ -1,8 +1,10 @@
-// Docker's wire types for POST /containers/create (ContainerConfig, HostConfig,
+// Docker's wire types for POST /containers/create (HostConfig,
 // NetworkingConfig, Mount: ../shared/specs/engine-api/v1.47.yaml, definitions
-// of the same names) and dockerd's create-time checks of them: which values are
-// refused (with dockerd's messages), which are discarded with a warning, and
-// the defaults dockerd fills in before storing the HostConfig.
+// of the same names; ContainerConfig, which images carry too, is in
+// src/common/container-config.ts) and dockerd's create-time checks of them:
+// which values are refused (with dockerd's messages), which are discarded
+// with a warning, and the defaults dockerd fills in before storing the
+// HostConfig.
 //
 // Sources of the rules (read, not translated): moby runconfig/hostconfig_unix.go
 // (decode-time checks), daemon/container.go validateContainerConfig and
@@ -15,48 +17,10 @@ import { normalizeCapabilities } from './spec/capabilities.js';
 import type { HostInfo } from './spec/host.js';
 import { parseSecurityOpt } from './spec/security.js';
 import type { EndpointSettings } from './network-contract.js';
+import type { ContainerConfig } from '../common/container-config.js';
 
 // ---------------------------------------------------------------------------
 // Wire types. Every field is optional: clients send partial bodies and nulls.
-
-export interface HealthConfig {
-  Test?: string[] | null;
-  /** Nanoseconds. */
-  Interval?: number;
-  Timeout?: number;
-  Retries?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-}
-
-export interface ContainerConfig {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  ExposedPorts?: Record<string, Record<string, never>> | null;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[] | null;
-  Cmd?: string[] | null;
-  Healthcheck?: HealthConfig | null;
-  ArgsEscaped?: boolean | null;
-  Image?: string;
-  Volumes?: Record<string, Record<string, never>> | null;
-  WorkingDir?: string;
-  Entrypoint?: string[] | null;
-  NetworkDisabled?: boolean | null;
-  /** Deprecated in API 1.44: use EndpointSettings.MacAddress. */
-  MacAddress?: string | null;
-  OnBuild?: string[] | null;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string | null;
-  StopTimeout?: number | null;
-  Shell?: string[] | null;
-}
 
 export type RestartPolicyName = '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
 

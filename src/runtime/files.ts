@@ -15,7 +15,7 @@ import { TarReader } from '../storage/tar/reader.js';
 import { tarBytes, type TarMember } from '../storage/tar/writer.js';
 import { applyChanges } from '../image/changes.js';
 import type { ImageConfig } from '../image/types.js';
-import type { ContainerConfig } from './container-config.js';
+import type { ContainerConfig } from '../common/container-config.js';
 import type { ContainerRecord } from './model.js';
 import type { ContainerService } from './service.js';
 import { resolveInRoot } from './spec/rootfs.js';
@@ -242,7 +242,7 @@ export class ContainerFiles {
       const image = this.containers.images.resolveForContainer(rec.Image);
       const base = structuredClone(rec.Config);
       let config: ContainerConfig = { ...base, ...(opts.config ?? {}) };
-      if (opts.changes.length) config = applyChanges(config as never, opts.changes) as ContainerConfig;
+      if (opts.changes.length) config = applyChanges(config, opts.changes);
       const parent = image.config;
       const now = formatRfc3339Nano(BigInt(Date.now()) * 1_000_000n);
       const created = now;
@@ -277,10 +277,10 @@ export class ContainerFiles {
   }
 }
 
-function stripRuntimeFields(c: ContainerConfig): NonNullable<ImageConfig['config']> {
+function stripRuntimeFields(c: ContainerConfig): ContainerConfig {
   const out: Record<string, unknown> = { ...c };
   for (const k of Object.keys(out)) if (out[k] === null || out[k] === undefined) delete out[k];
-  return out as NonNullable<ImageConfig['config']>;
+  return out as ContainerConfig;
 }
 
 /** Extract a docker cp tar below `dest`, every member kept inside it. */

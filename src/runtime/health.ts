@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { formatRfc3339Nano, nowNano } from '../common/time.js';
-import type { HealthConfig } from './container-config.js';
+import type { HealthConfig } from '../common/container-config.js';
 import type { HealthState } from './model.js';
 import type { OciRuntime } from './oci-runtime.js';
 import type { OciProcess } from './spec/types.js';

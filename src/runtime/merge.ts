@@ -6,8 +6,7 @@
 // the image's entrypoint and, since the client's Entrypoint was not empty at
 // merge time, the image's Cmd as well.
 import { invalidParameter } from '../common/errors.js';
-import type { ContainerConfig } from './container-config.js';
-import type { ContainerConfig as ImageContainerConfig } from '../image/types.js';
+import type { ContainerConfig } from '../common/container-config.js';
 
 function envKey(entry: string): string {
   const eq = entry.indexOf('=');
@@ -27,7 +26,7 @@ export function mergeEnv(imageEnv: readonly string[], userEnv: readonly string[]
 }
 
 /** moby runconfig.Merge(userConf, imageConf) and the [""] entrypoint reset. Returns a new Config. */
-export function mergeImageConfig(user: ContainerConfig, image: ImageContainerConfig | undefined): ContainerConfig {
+export function mergeImageConfig(user: ContainerConfig, image: ContainerConfig | undefined): ContainerConfig {
   const c: ContainerConfig = structuredClone(user);
   const img = image ?? {};
   if (!c.User && img.User) c.User = img.User;

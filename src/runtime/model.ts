@@ -2,7 +2,8 @@
 // atomically to <data-root>/containers/<id>/container.json) and docker's
 // derived state strings. Docker's wire types of create (Config, HostConfig)
 // are stored as the client sent them after dockerd's adaptation.
-import type { ContainerConfig, HostConfig } from './container-config.js';
+import type { HostConfig } from './container-config.js';
+import type { ContainerConfig } from '../common/container-config.js';
 import type { ContainerNetworkSettings, EndpointSettings } from './network-contract.js';
 import { ZERO_TIME, nanoOf, nowNano } from '../common/time.js';
 

@@ -23,13 +23,13 @@ import {
   parseSignal,
   validateContainerConfig,
   validateHostConfig,
-  type ContainerConfig,
   type ContainerCreateRequest,
   type HostConfig,
   type Resources,
   type RestartPolicy,
   type Ulimit,
 } from './container-config.js';
+import type { ContainerConfig } from '../common/container-config.js';
 import { defaultCgroupsPath, generateSpec, serializeSpec, type HostInfo as SpecHostInfo, type OciSpec } from './spec/index.js';
 import { ensureWorkingDir } from './spec/rootfs.js';
 import { buildResources } from './spec/resources.js';

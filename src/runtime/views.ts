@@ -3,7 +3,8 @@
 // prints, in Go's struct order (../shared/specs/engine-api/v1.47.yaml:
 // ContainerInspectResponse, ContainerSummary, HostConfig, ContainerConfig,
 // NetworkSettings, MountPoint).
-import type { ContainerConfig, HostConfig } from './container-config.js';
+import type { HostConfig } from './container-config.js';
+import type { ContainerConfig } from '../common/container-config.js';
 import type { EndpointSettings } from './network-contract.js';
 import { containerConfigJson } from '../common/container-config-json.js';
 import { statusOf, statusText, type ContainerRecord, type MountPointRecord } from './model.js';

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from '../../common/fsutil.js';
-import type { ContainerConfig } from '../../image/types.js';
+import type { ContainerConfig } from '../../common/container-config.js';
 
 export interface CacheEntry {
   imageId: string;

@@ -14,10 +14,10 @@ import {
   networkMode,
   pidMode,
   utsMode,
-  type ContainerConfig,
   type HostConfig,
   type Ulimit,
 } from '../container-config.js';
+import type { ContainerConfig } from '../../common/container-config.js';
 import { processCapabilities, tweakCapabilities } from './capabilities.js';
 import { containerDevices } from './devices.js';
 import type { HostInfo } from './host.js';

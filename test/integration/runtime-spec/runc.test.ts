@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { adaptHostConfig, validateHostConfig, type ContainerConfig, type HostConfig } from '../../../src/runtime/container-config.js';
+import { adaptHostConfig, validateHostConfig, type HostConfig } from '../../../src/runtime/container-config.js';
+import type { ContainerConfig } from '../../../src/common/container-config.js';
 import { capabilityMask, DEFAULT_CAPABILITIES } from '../../../src/runtime/spec/capabilities.js';
 import { defaultCgroupsPath, generateSpec } from '../../../src/runtime/spec/generate.js';
 import { detectHostInfo, type HostInfo } from '../../../src/runtime/spec/host.js';

@@ -13,9 +13,9 @@ import {
   parseUintList,
   validateContainerConfig,
   validateHostConfig,
-  type ContainerConfig,
   type HostConfig,
 } from '../../../src/runtime/container-config.js';
+import type { ContainerConfig } from '../../../src/common/container-config.js';
 import { cgroupV2Features } from '../../../src/runtime/spec/host.js';
 import { isEngineError } from '../../../src/common/errors.js';
 import { captureHost } from './fixtures.js';

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { capabilitiesFromMask } from '../../../src/runtime/spec/capabilities.js';
 import { RLIM_INFINITY, type HostInfo } from '../../../src/runtime/spec/host.js';
-import type { ContainerConfig, HostConfig } from '../../../src/runtime/container-config.js';
+import type { HostConfig } from '../../../src/runtime/container-config.js';
+import type { ContainerConfig } from '../../../src/common/container-config.js';
 import type { OciSpec } from '../../../src/runtime/spec/types.js';
 import { repoRoot, sharedSpecs } from './oci-schema.js';
 
