@@ -1,7 +1,8 @@
-// Docker's wire types for POST /containers/create (HostConfig,
-// NetworkingConfig, Mount: ../shared/specs/engine-api/v1.47.yaml, definitions
-// of the same names; ContainerConfig, which images carry too, is in
-// src/common/container-config.ts) and dockerd's create-time checks of them:
+// Docker's wire types for POST /containers/create (HostConfig and
+// NetworkingConfig: ../shared/specs/engine-api/v1.47.yaml, definitions of the
+// same names; ContainerConfig, which images carry too, is in
+// src/common/container-config.ts, and Mount in mount-contract.ts) and
+// dockerd's create-time checks of them:
 // which values are refused (with dockerd's messages), which are discarded
 // with a warning, and the defaults dockerd fills in before storing the
 // HostConfig.
@@ -17,6 +18,7 @@ import { normalizeCapabilities } from './spec/capabilities.js';
 import type { HostInfo } from './spec/host.js';
 import { parseSecurityOpt } from './spec/security.js';
 import type { EndpointSettings } from './network-contract.js';
+import type { Mount } from './mount-contract.js';
 import type { ContainerConfig } from '../common/container-config.js';
 
 // ---------------------------------------------------------------------------
@@ -70,36 +72,6 @@ export interface Ulimit {
   Name: string;
   Soft: number;
   Hard: number;
-}
-
-export type MountType = 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'cluster';
-export type MountPropagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
-
-export interface Mount {
-  Target?: string;
-  Source?: string;
-  Type?: MountType;
-  ReadOnly?: boolean;
-  Consistency?: string;
-  BindOptions?: {
-    Propagation?: MountPropagation | '';
-    NonRecursive?: boolean;
-    CreateMountpoint?: boolean;
-    ReadOnlyNonRecursive?: boolean;
-    ReadOnlyForceRecursive?: boolean;
-  } | null;
-  VolumeOptions?: {
-    NoCopy?: boolean;
-    Labels?: Record<string, string> | null;
-    DriverConfig?: { Name?: string; Options?: Record<string, string> | null } | null;
-    Subpath?: string;
-  } | null;
-  TmpfsOptions?: {
-    SizeBytes?: number;
-    Mode?: number;
-    /** [["noexec"], ["uid", "1000"]]: flags as 1-element, key/value as 2-element arrays (API 1.46+). */
-    Options?: string[][] | null;
-  } | null;
 }
 
 export interface Resources {

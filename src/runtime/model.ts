@@ -5,6 +5,7 @@
 import type { HostConfig } from './container-config.js';
 import type { ContainerConfig } from '../common/container-config.js';
 import type { ContainerNetworkSettings, EndpointSettings } from './network-contract.js';
+import type { MountPointRecord } from './mount-contract.js';
 import { ZERO_TIME, nanoOf, nowNano } from '../common/time.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -51,17 +52,6 @@ export interface MonitorRecord {
   conmonStartTime: string;
   /** The OCI bundle (exec root): config.json, attach socket, ctl fifo, exit and oom files. */
   bundle: string;
-}
-
-export interface MountPointRecord {
-  Type: 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'cluster';
-  Name?: string;
-  Source: string;
-  Destination: string;
-  Driver?: string;
-  Mode: string;
-  RW: boolean;
-  Propagation: string;
 }
 
 export interface ContainerRecord {

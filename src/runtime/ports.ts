@@ -2,9 +2,10 @@
 // structural interfaces: the image service (src/image/service.ts) and the
 // layer store (src/storage/store.ts) satisfy them as they are; tests plug in
 // fakes. The network and mount interfaces that other engineers implement are
-// in network-contract.ts and mounts.ts.
+// in network-contract.ts and mount-contract.ts.
 import type { Readable } from 'node:stream';
 import type { ImageConfig } from '../image/types.js';
+import type { ContainerRootfs } from './mount-contract.js';
 
 /** An image as the runtime needs it at create. */
 export interface ImageForContainer {
@@ -47,12 +48,9 @@ export interface FileChange {
   kind: 'A' | 'C' | 'D';
 }
 
-/** The writable layer of each container. */
-export interface RwLayerStore {
+/** The writable layer of each container; mountRW/unmountRW are what the volume side uses too. */
+export interface RwLayerStore extends ContainerRootfs {
   createRW(id: string, parent: string | null): Promise<void>;
-  /** Mounts the layer's root filesystem (reference counted); returns its path. */
-  mountRW(id: string): Promise<string>;
-  unmountRW(id: string): Promise<void>;
   /** Unmounts whatever the references and removes the layer. */
   removeRW(id: string): Promise<unknown>;
   getRW(id: string): Promise<{ id: string; parent: string | null } | undefined>;

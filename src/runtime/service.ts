@@ -39,8 +39,8 @@ import { buildHostname, buildHosts, buildResolvConf, readHostResolvConf } from '
 import { ExitWatcher } from './exit-watcher.js';
 import { conmonLogFor, logFilePath, LogRotator, readLogs, removeLogFiles, resolveLogConfig, type LogEntry, type ResolvedLogConfig } from './logs.js';
 import { entrypointAndArgs, finalizeConfig, mergeImageConfig } from './merge.js';
-import { newState, statusOf, type ContainerRecord, type MountPointRecord } from './model.js';
-import type { MountResolver } from './mounts.js';
+import { newState, statusOf, type ContainerRecord } from './model.js';
+import type { MountResolver } from './mount-contract.js';
 import { generateName, normalizeName } from './names.js';
 import { emptyNetworkSettings, endpointSettings, stoppedNetworkSettings, type NetworkAttachers } from './network.js';
 import type { EndpointSettings, HostsEntry, NetworkAttacher, NetworkContainerDirectory, NetworkRequest, PreparedNetwork } from './network-contract.js';

@@ -7,7 +7,8 @@ import type { HostConfig } from './container-config.js';
 import type { ContainerConfig } from '../common/container-config.js';
 import type { EndpointSettings } from './network-contract.js';
 import { containerConfigJson } from '../common/container-config-json.js';
-import { statusOf, statusText, type ContainerRecord, type MountPointRecord } from './model.js';
+import { statusOf, statusText, type ContainerRecord } from './model.js';
+import type { MountPointRecord } from './mount-contract.js';
 
 /** container.Config as dockerd marshals it. */
 export function configView(c: ContainerConfig): Record<string, unknown> {

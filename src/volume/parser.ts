@@ -8,7 +8,7 @@
 // translated); the expectations are in test/unit/volume/parser.test.ts.
 import path from 'node:path';
 import { invalidParameter, type EngineError } from '../common/errors.js';
-import type { Mount, MountPropagation } from '../runtime/container-config.js';
+import type { Mount, MountPropagation } from '../runtime/mount-contract.js';
 
 /** A mount point as dockerd's parser returns it (moby volume/mounts MountPoint). */
 export interface ParsedMountPoint {

@@ -2,8 +2,8 @@
 // (HostConfig.Binds), `--mount` (HostConfig.Mounts), `--volumes-from`, the
 // image's and the container's VOLUMEs (anonymous volumes), copy-up of the
 // image's content into new volumes, and the mount/unmount/release of volumes
-// through the container's life. It has the shape of the runtime's
-// MountResolver (src/runtime/mounts.ts) so the daemon can plug it in.
+// through the container's life. It implements the runtime's MountResolver
+// (src/runtime/mount-contract.ts), so the daemon can plug it into the runtime.
 //
 // Order and rules: moby daemon/volumes.go registerMountPoints (volumes-from,
 // then binds, then mounts; a later mount at the same destination replaces
@@ -13,8 +13,14 @@
 // populateVolumes (copy-up unless nocopy); read, not translated.
 import { promises as fs, statSync } from 'node:fs';
 import { errnoCode, invalidParameter, notImplemented } from '../common/errors.js';
-import type { Mount, MountPropagation } from '../runtime/container-config.js';
-import type { ContainerMount } from '../runtime/spec/mounts.js';
+import type {
+  ContainerMount,
+  ContainerRootfs,
+  MountPointRecord,
+  MountPropagation,
+  MountRequest,
+  MountResolver,
+} from '../runtime/mount-contract.js';
 import { resolveInRoot } from '../runtime/spec/rootfs.js';
 import {
   bindNeedsSlavePropagation,
@@ -31,45 +37,12 @@ import {
 import type { ContainerVolumeRefs, VolumeService } from './service.js';
 import { LOCAL_DRIVER } from './local.js';
 
-/** A container's mount point as recorded and shown by inspect (the runtime's MountPointRecord). */
-export interface MountPointEntry {
-  Type: 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'cluster';
-  Name?: string;
-  Source: string;
-  Destination: string;
-  Driver?: string;
-  Mode: string;
-  RW: boolean;
-  Propagation: string;
-}
-
-/** What the runtime gives at create (the runtime's MountRequest, plus the --tmpfs destinations). */
-export interface MountRequestInput {
-  containerId: string;
-  binds: string[];
-  mounts: Mount[];
-  /** Config.Volumes keys: the image's VOLUMEs and the container's own (`-v /path`). */
-  volumes: string[];
-  /** HostConfig.VolumeDriver. */
-  volumeDriver: string;
-  /** Mount points of --volumes-from containers, their RW already combined with the mode asked for. */
-  inherited: MountPointEntry[];
-  /** HostConfig.Tmpfs destinations: a -v at one of them is a duplicate. */
-  tmpfs?: string[];
-}
-
-/** The container's writable root filesystem, mounted for copy-up at create. */
-export interface RootfsAccess {
-  mountRW(containerId: string): Promise<string>;
-  unmountRW(containerId: string): Promise<void>;
-}
-
 export interface VolumeMountResolverOptions {
   volumes: VolumeService;
   /** The daemon's data root: binds touching it default to rslave. */
   daemonRoot: string;
   /** Without it, no copy-up (and no "cannot mount volume over existing file" check). */
-  rootfs?: RootfsAccess;
+  rootfs?: ContainerRootfs;
   /** Host filesystem checks of --mount bind sources; the real one by default. */
   hostPaths?: HostPaths;
 }
@@ -87,12 +60,12 @@ const realHostPaths: HostPaths = {
 };
 
 interface Pending {
-  entry: MountPointEntry;
+  entry: MountPointRecord;
   /** Copy the image's content at Destination into the (new, empty) volume. */
   copyData: boolean;
 }
 
-function volumeEntry(p: ParsedMountPoint, name: string, driver: string, mountpoint: string): MountPointEntry {
+function volumeEntry(p: ParsedMountPoint, name: string, driver: string, mountpoint: string): MountPointRecord {
   return {
     Type: 'volume',
     Name: name,
@@ -106,14 +79,14 @@ function volumeEntry(p: ParsedMountPoint, name: string, driver: string, mountpoi
   };
 }
 
-function bindEntry(p: ParsedMountPoint): MountPointEntry {
+function bindEntry(p: ParsedMountPoint): MountPointRecord {
   return { Type: 'bind', Source: p.Source, Destination: p.Destination, Mode: p.Mode, RW: p.RW, Propagation: p.Propagation };
 }
 
-export class VolumeMountResolver {
+export class VolumeMountResolver implements MountResolver {
   private readonly volumes: VolumeService;
   private readonly daemonRoot: string;
-  private readonly rootfs: RootfsAccess | undefined;
+  private readonly rootfs: ContainerRootfs | undefined;
   private readonly hostPaths: HostPaths;
 
   constructor(opts: VolumeMountResolverOptions) {
@@ -124,7 +97,7 @@ export class VolumeMountResolver {
   }
 
   /** `--volumes-from`: see inheritedMountPoints. */
-  inherit(specs: readonly string[], lookup: (idOrName: string) => readonly MountPointEntry[]): MountPointEntry[] {
+  inherit(specs: readonly string[], lookup: (idOrName: string) => readonly MountPointRecord[]): MountPointRecord[] {
     return inheritedMountPoints(specs, lookup);
   }
 
@@ -133,7 +106,7 @@ export class VolumeMountResolver {
    * anonymous ones, take the container's references, copy the image's
    * content into new volumes. On failure, nothing it took is kept.
    */
-  async prepare(req: MountRequestInput): Promise<MountPointEntry[]> {
+  async prepare(req: MountRequest): Promise<MountPointRecord[]> {
     const id = req.containerId;
     // dockerd validates HostConfig.Mounts before anything is created (validateHostConfig).
     const parsedMounts = req.mounts.map((m) => {
@@ -151,7 +124,7 @@ export class VolumeMountResolver {
       if (anonymous) createdAnonymous.push(name);
     };
     const userDestinations = new Set<string>();
-    const tmpfs = new Set((req.tmpfs ?? []).map(cleanPath));
+    const tmpfs = new Set(req.tmpfs.map(cleanPath));
     try {
       // 1. --volumes-from: the other container's mount points, referenced by this one too.
       for (const p of req.inherited) {
@@ -169,7 +142,7 @@ export class VolumeMountResolver {
         const p = parseBind(raw, req.volumeDriver);
         if (bindNeedsSlavePropagation(p.Spec, this.daemonRoot)) p.Propagation = 'rslave';
         if (userDestinations.has(p.Destination) || tmpfs.has(p.Destination)) throw errDuplicateMountPoint(p.Destination);
-        let entry: MountPointEntry;
+        let entry: MountPointRecord;
         if (p.Type === 'volume') {
           const v = await this.volumes.ensure({ ...(p.Name ? { name: p.Name } : {}), driver: p.Driver, containerId: id });
           track(v.name, p.Name === '');
@@ -189,7 +162,7 @@ export class VolumeMountResolver {
         const m = req.mounts[i]!;
         if (bindNeedsSlavePropagation(p.Spec, this.daemonRoot)) p.Propagation = 'rslave';
         if (userDestinations.has(p.Destination)) throw errDuplicateMountPoint(m.Target ?? '');
-        let entry: MountPointEntry;
+        let entry: MountPointRecord;
         if (p.Type === 'volume') {
           const v = await this.volumes.ensure({
             ...(p.Name ? { name: p.Name } : {}),
@@ -247,7 +220,7 @@ export class VolumeMountResolver {
   }
 
   /** At start: mount the volumes; the binds of the OCI spec, binds and volumes alike (tmpfs come from HostConfig). */
-  async activate(containerId: string, points: readonly MountPointEntry[]): Promise<ContainerMount[]> {
+  async activate(containerId: string, points: readonly MountPointRecord[]): Promise<ContainerMount[]> {
     const out: ContainerMount[] = [];
     const mounted: string[] = [];
     try {
@@ -277,7 +250,7 @@ export class VolumeMountResolver {
   }
 
   /** After the container stopped: its volumes' mounts go (the last user unmounts a tmpfs or bind volume). */
-  async deactivate(containerId: string, points: readonly MountPointEntry[]): Promise<void> {
+  async deactivate(containerId: string, points: readonly MountPointRecord[]): Promise<void> {
     for (const p of points) {
       if (p.Type === 'volume' && p.Name) await this.volumes.unmount(p.Name, containerId).catch(() => undefined);
     }
@@ -288,7 +261,7 @@ export class VolumeMountResolver {
    * (docker rm -v, --rm) its anonymous volumes go too, unless another
    * container uses them (not an error, as in dockerd).
    */
-  async release(containerId: string, points: readonly MountPointEntry[], removeVolumes: boolean): Promise<void> {
+  async release(containerId: string, points: readonly MountPointRecord[], removeVolumes: boolean): Promise<void> {
     const errors: string[] = [];
     for (const p of points) {
       if (p.Type !== 'volume' || !p.Name) continue;
@@ -306,7 +279,7 @@ export class VolumeMountResolver {
    * and the mounts of those still running (dockerd rebuilds both from its
    * containers' mount points).
    */
-  async restore(containers: ReadonlyArray<{ id: string; points: readonly MountPointEntry[]; running: boolean }>): Promise<void> {
+  async restore(containers: ReadonlyArray<{ id: string; points: readonly MountPointRecord[]; running: boolean }>): Promise<void> {
     const refs: ContainerVolumeRefs[] = containers.map((c) => ({
       id: c.id,
       running: c.running,
@@ -322,11 +295,11 @@ export class VolumeMountResolver {
  * without its mode string. `lookup` finds a container by ID or name (its
  * not-found error is shown as is, as an invalid parameter).
  */
-export function inheritedMountPoints(specs: readonly string[], lookup: (idOrName: string) => readonly MountPointEntry[]): MountPointEntry[] {
-  const out: MountPointEntry[] = [];
+export function inheritedMountPoints(specs: readonly string[], lookup: (idOrName: string) => readonly MountPointRecord[]): MountPointRecord[] {
+  const out: MountPointRecord[] = [];
   for (const spec of specs) {
     const { container, mode } = parseVolumesFrom(spec);
-    let points: readonly MountPointEntry[];
+    let points: readonly MountPointRecord[];
     try {
       points = lookup(container);
     } catch (err) {

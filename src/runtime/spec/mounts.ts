@@ -7,38 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { invalidParameter } from '../../common/errors.js';
-import type { Mount, MountPropagation } from '../container-config.js';
+import type { BindMountSpec, ContainerMount, Mount, TmpfsMountSpec } from '../mount-contract.js';
 import type { OciMount } from './types.js';
-
-/** A bind mount the lifecycle resolved: a host path (bind, named volume, /etc file, shm dir). */
-export interface BindMountSpec {
-  type: 'bind';
-  source: string;
-  destination: string;
-  readOnly?: boolean;
-  /**
-   * Docker sets rprivate for binds (-v /host:/ctr, --mount type=bind) and
-   * nothing for named volumes; give it as docker's volume parser resolved it.
-   */
-  propagation?: MountPropagation;
-  /** The propagation is the parser's default for a source in the daemon root (rslave), not the user's. */
-  propagationDefaulted?: boolean;
-  /** bind-recursive=disabled / BindOptions.NonRecursive: "bind" instead of "rbind". */
-  nonRecursive?: boolean;
-  /** BindOptions.ReadOnlyNonRecursive (and every read-only mount from API < 1.44). */
-  readOnlyNonRecursive?: boolean;
-  /** BindOptions.ReadOnlyForceRecursive: fail rather than fall back to a plain "ro". */
-  readOnlyForceRecursive?: boolean;
-}
-
-/** A tmpfs with docker's --tmpfs option string ("size=64m,mode=1777,exec"). */
-export interface TmpfsMountSpec {
-  type: 'tmpfs';
-  destination: string;
-  options?: string;
-}
-
-export type ContainerMount = BindMountSpec | TmpfsMountSpec;
 
 /** The mounts every container gets, in dockerd's order. /dev/shm gets its size later. */
 export function defaultMounts(): OciMount[] {

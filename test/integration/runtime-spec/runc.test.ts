@@ -15,7 +15,7 @@ import { capabilityMask, DEFAULT_CAPABILITIES } from '../../../src/runtime/spec/
 import { defaultCgroupsPath, generateSpec } from '../../../src/runtime/spec/generate.js';
 import { detectHostInfo, type HostInfo } from '../../../src/runtime/spec/host.js';
 import { serializeSpec } from '../../../src/runtime/spec/types.js';
-import type { ContainerMount } from '../../../src/runtime/spec/mounts.js';
+import type { ContainerMount } from '../../../src/runtime/mount-contract.js';
 
 const RUNC = '/usr/sbin/runc';
 const BUSYBOX = '/bin/busybox';

@@ -12,18 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { haveDockerCli, runProcess, unmountUnder, type TestDaemon } from '../../helpers/daemon.js';
 import { readMountInfo } from '../../../src/storage/util.js';
+import type { MountPointRecord } from '../../../src/runtime/mount-contract.js';
 import { freshDaemon } from './helpers.js';
-
-interface InspectMount {
-  Type: string;
-  Name?: string;
-  Source: string;
-  Destination: string;
-  Driver?: string;
-  Mode: string;
-  RW: boolean;
-  Propagation: string;
-}
 
 async function mountedAt(p: string): Promise<string | undefined> {
   return (await readMountInfo()).find((m) => m.mountPoint === p)?.fsType;
@@ -144,7 +134,7 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
     await run(['import', '--change', 'VOLUME /seed', '--change', 'CMD ["sh"]', tarFile, 'volimg']);
 
     const id = (await run(['create', '-v', '/anon', '-v', 'named:/named', 'volimg'])).trim();
-    const mounts = JSON.parse(await run(['inspect', '--format', '{{json .Mounts}}', id])) as InspectMount[];
+    const mounts = JSON.parse(await run(['inspect', '--format', '{{json .Mounts}}', id])) as MountPointRecord[];
     const byDest = new Map(mounts.map((m) => [m.Destination, m]));
     for (const dest of ['/anon', '/seed']) {
       const m = byDest.get(dest)!;
@@ -171,7 +161,7 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
     assert.equal((await run(['volume', 'ls', '-q', '--filter', 'name=^named$'])).trim(), 'named');
     // Without -v the anonymous volumes stay (and prune takes them).
     const id2 = (await run(['create', '-v', '/anon2', 'busybox'])).trim();
-    const anon2 = (JSON.parse(await run(['inspect', '--format', '{{json .Mounts}}', id2])) as InspectMount[])[0]!.Name!;
+    const anon2 = (JSON.parse(await run(['inspect', '--format', '{{json .Mounts}}', id2])) as MountPointRecord[])[0]!.Name!;
     await run(['rm', id2]);
     assert.equal((await run(['volume', 'ls', '-q', '--filter', `name=${anon2}`])).trim(), anon2);
     const pruned = await run(['volume', 'prune', '-f']);
@@ -205,7 +195,7 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
     await run(['create', '--name', 'datasrc2', '-v', '/shared', '-v', 'fromnamed2:/named', 'busybox']);
     try {
       const id = (await run(['create', '--volumes-from', 'datasrc2:ro', 'busybox'])).trim();
-      const mounts = JSON.parse(await run(['inspect', '--format', '{{json .Mounts}}', id])) as InspectMount[];
+      const mounts = JSON.parse(await run(['inspect', '--format', '{{json .Mounts}}', id])) as MountPointRecord[];
       await run(['rm', id]);
       assert.deepEqual(mounts.map((m) => [m.Destination, m.Mode, m.RW]).sort(), [['/named', '', false], ['/shared', '', false]]);
       const bad = await d.docker(['run', '--rm', '--volumes-from', 'datasrc2:xyz', 'busybox', 'true']);
@@ -225,7 +215,7 @@ describe('volumes in containers', { skip: !haveDockerCli ? 'the docker CLI is no
       const r = await d.docker(['volume', 'rm', 'order']);
       assert.equal(r.code, 0, r.stderr);
       const id = (await run(['create', '-v', '/anon', 'busybox'])).trim();
-      const name = (JSON.parse(await run(['inspect', '--format', '{{json .Mounts}}', id])) as InspectMount[])[0]!.Name!;
+      const name = (JSON.parse(await run(['inspect', '--format', '{{json .Mounts}}', id])) as MountPointRecord[])[0]!.Name!;
       await run(['rm', '-v', id]);
       assert.equal((await d.docker(['volume', 'inspect', name])).code, 1);
     }

@@ -18,9 +18,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { adaptHostConfig, validateHostConfig, type HostConfig, type Mount, type MountPropagation } from '../../../src/runtime/container-config.js';
+import { adaptHostConfig, validateHostConfig, type HostConfig } from '../../../src/runtime/container-config.js';
 import { defaultCgroupsPath, generateSpec, type SpecInput } from '../../../src/runtime/spec/generate.js';
-import type { ContainerMount } from '../../../src/runtime/spec/mounts.js';
+import type { ContainerMount, Mount, MountPropagation } from '../../../src/runtime/mount-contract.js';
 import type { OciMount, OciSpec } from '../../../src/runtime/spec/types.js';
 import { resolveUser } from '../../../src/runtime/spec/user.js';
 import { isEngineError } from '../../../src/common/errors.js';

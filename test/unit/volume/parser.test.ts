@@ -17,7 +17,7 @@ import {
   validateMountConfig,
   type HostPaths,
 } from '../../../src/volume/parser.js';
-import type { Mount } from '../../../src/runtime/container-config.js';
+import type { Mount } from '../../../src/runtime/mount-contract.js';
 import { EngineError } from '../../../src/common/errors.js';
 
 // moby's mockFiProvider: every path "exists" for ParseMountRaw; for specs we say which.

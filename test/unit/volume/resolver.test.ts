@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { nullLogger } from '../../../src/common/log.js';
 import { ANONYMOUS_LABEL, VolumeService } from '../../../src/volume/service.js';
-import { VolumeMountResolver, type MountRequestInput } from '../../../src/volume/resolver.js';
+import { VolumeMountResolver } from '../../../src/volume/resolver.js';
+import type { MountRequest } from '../../../src/runtime/mount-contract.js';
 
 describe('volume mount resolver', () => {
   let dir: string;
@@ -20,13 +21,14 @@ describe('volume mount resolver', () => {
   let resolver: VolumeMountResolver;
   let rootfsMounts: number;
 
-  const req = (over: Partial<MountRequestInput>): MountRequestInput => ({
+  const req = (over: Partial<MountRequest>): MountRequest => ({
     containerId: 'c1',
     binds: [],
     mounts: [],
     volumes: [],
     volumeDriver: '',
     inherited: [],
+    tmpfs: [],
     ...over,
   });
 
