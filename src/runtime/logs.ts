@@ -136,7 +136,8 @@ export function parseRecord(line: Buffer): LogEntry | undefined {
   return { stream, time, data: full ? Buffer.concat([content, Buffer.from('\n')]) : Buffer.from(content) };
 }
 
-export interface ReadLogsOptions {
+/** Which of a log's records to read, as `docker logs` asks. */
+export interface LogSelection {
   stdout: boolean;
   stderr: boolean;
   /** Unix nanoseconds; 0n: no bound. */
@@ -145,6 +146,9 @@ export interface ReadLogsOptions {
   /** Last N records; -1: all. */
   tail: number;
   follow: boolean;
+}
+
+export interface ReadLogsOptions extends LogSelection {
   /** For follow: resolves when the container's process has ended (its last output is in the file). */
   stopped?: Promise<void>;
   /** For follow: the reader stops early when this resolves (client went away). */

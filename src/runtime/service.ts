@@ -37,7 +37,7 @@ import { bridgeAttach, ConmonAttachConnection, DEFAULT_DETACH_KEYS, parseDetachK
 import { attachSocketPath, createUnderConmon, findConmon, reopenLog, resizeTerminal, RuntimeCreateError, type CreatedContainer } from './conmon.js';
 import { buildHostname, buildHosts, buildResolvConf, readHostResolvConf } from './etc-files.js';
 import { ExitWatcher } from './exit-watcher.js';
-import { conmonLogFor, logFilePath, LogRotator, readLogs, removeLogFiles, resolveLogConfig, type LogEntry, type ResolvedLogConfig } from './logs.js';
+import { conmonLogFor, logFilePath, LogRotator, readLogs, removeLogFiles, resolveLogConfig, type LogEntry, type LogSelection, type ReadLogsOptions, type ResolvedLogConfig } from './logs.js';
 import { entrypointAndArgs, finalizeConfig, mergeImageConfig } from './merge.js';
 import { newState, statusOf, type ContainerRecord } from './model.js';
 import type { MountResolver } from './mount-contract.js';
@@ -100,13 +100,8 @@ export interface WaitResult {
   Error: { Message: string } | null;
 }
 
-export interface LogsOptions {
-  stdout: boolean;
-  stderr: boolean;
-  since: bigint;
-  until: bigint;
-  tail: number;
-  follow: boolean;
+/** docker logs: the records to read and how the API shows them. */
+export interface LogsOptions extends LogSelection {
   timestamps: boolean;
   details: boolean;
 }
@@ -1639,7 +1634,7 @@ export class ContainerService {
 
   // ---------------------------------------------------------------- logs
 
-  private readLogEntries(c: Container, o: { stdout: boolean; stderr: boolean; since: bigint; until: bigint; tail: number; follow: boolean; cancelled?: Promise<void> }): AsyncGenerator<LogEntry> {
+  private readLogEntries(c: Container, o: Omit<ReadLogsOptions, 'stopped'>): AsyncGenerator<LogEntry> {
     const file = c.log.Type === 'json-file' || c.log.Type === 'local' ? logFilePath(this.dirs.dir(c.id), c.id, c.log.Type) : '';
     const running = c.run?.started ? c.run.exited.promise.then(() => undefined) : Promise.resolve();
     return readLogs(file, c.log.maxFile, {
