@@ -18,7 +18,7 @@ import type { ImageConfig } from '../image/types.js';
 import type { ContainerConfig } from '../common/container-config.js';
 import type { ContainerRecord } from './model.js';
 import type { ContainerService } from './service.js';
-import { resolveInRoot } from './spec/rootfs.js';
+import { resolveInRoot } from '../common/root-path.js';
 
 /** docker's PathStat, sent base64-encoded in X-Docker-Container-Path-Stat. */
 export interface PathStat {

@@ -13,6 +13,7 @@
 // populateVolumes (copy-up unless nocopy); read, not translated.
 import { promises as fs, statSync } from 'node:fs';
 import { errnoCode, invalidParameter, notImplemented } from '../common/errors.js';
+import { resolveInRoot } from '../common/root-path.js';
 import type {
   ContainerMount,
   ContainerRootfs,
@@ -21,7 +22,6 @@ import type {
   MountRequest,
   MountResolver,
 } from '../runtime/mount-contract.js';
-import { resolveInRoot } from '../runtime/spec/rootfs.js';
 import {
   bindNeedsSlavePropagation,
   cleanPath,

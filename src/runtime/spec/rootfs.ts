@@ -1,56 +1,14 @@
 // Paths inside a container's root filesystem, which is untrusted: an image
 // may make /etc/passwd a symlink to anywhere, a FIFO or a device. Paths are
 // resolved inside the root (symlinks re-rooted, ".." stopping at the root, as
-// moby's FollowSymlinkInScope does) and only regular files of bounded size
-// are read.
+// moby's FollowSymlinkInScope does: src/common/root-path.ts) and only regular
+// files of bounded size are read.
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, invalidParameter } from '../../common/errors.js';
+import { resolveInRoot } from '../../common/root-path.js';
 
-const MAX_SYMLINKS = 255;
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
-
-/**
- * The host path of `unsafePath` inside `root`, following symlinks as if `root`
- * were "/": absolute targets restart at the root and ".." never leaves it.
- * Components that do not exist are appended as they are.
- */
-export async function resolveInRoot(root: string, unsafePath: string): Promise<string> {
-  const base = path.resolve(root);
-  const resolved: string[] = [];
-  const queue = unsafePath.split('/').filter((c) => c !== '');
-  let links = 0;
-  let missing = false;
-  while (queue.length > 0) {
-    const c = queue.shift()!;
-    if (c === '.') continue;
-    if (c === '..') {
-      resolved.pop();
-      continue;
-    }
-    if (missing) {
-      resolved.push(c);
-      continue;
-    }
-    const full = path.join(base, ...resolved, c);
-    let isLink = false;
-    try {
-      isLink = (await fs.lstat(full)).isSymbolicLink();
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') throw err;
-      missing = true;
-    }
-    if (!isLink) {
-      resolved.push(c);
-      continue;
-    }
-    if (++links > MAX_SYMLINKS) throw new Error(`too many links in ${unsafePath}`);
-    const target = await fs.readlink(full);
-    if (target.startsWith('/')) resolved.length = 0;
-    queue.unshift(...target.split('/').filter((t) => t !== ''));
-  }
-  return path.join(base, ...resolved);
-}
 
 /**
  * Read a file of the container's rootfs, or undefined when it is missing or is

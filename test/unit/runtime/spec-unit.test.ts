@@ -30,7 +30,8 @@ import { parseSecurityOpt } from '../../../src/runtime/spec/security.js';
 import { validateSysctls } from '../../../src/runtime/spec/sysctl.js';
 import { serializeSpec } from '../../../src/runtime/spec/types.js';
 import { additionalGroups, execUser, resolveUser } from '../../../src/runtime/spec/user.js';
-import { ensureWorkingDir, readRootfsFile, resolveInRoot } from '../../../src/runtime/spec/rootfs.js';
+import { ensureWorkingDir, readRootfsFile } from '../../../src/runtime/spec/rootfs.js';
+import { resolveInRoot } from '../../../src/common/root-path.js';
 import { assertValidSpec, sharedSpecs } from './oci-schema.js';
 import { captureHost, GROUP, makeRootfs, PASSWD } from './fixtures.js';
 
