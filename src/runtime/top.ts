@@ -45,8 +45,10 @@ export async function top(initPid: number, psArgs: string): Promise<TopResult> {
   const pids = await containerPids(initPid);
   const output = await new Promise<string>((resolve, reject) => {
     execFile('ps', args, { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(systemError(`Error running ps: ${err.message}: ${stderr.trim()}`));
-      else resolve(stdout);
+      if (!err) return resolve(stdout);
+      // moby: the first line of ps's stderr says why it failed (a bad -o field).
+      const why = stderr.split('\n', 1)[0] ?? '';
+      reject(why ? invalidParameter(`ps: ${why}`) : systemError(`ps: ${err.message}`));
     });
   });
   return parsePsOutput(output, pids);

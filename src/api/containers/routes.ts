@@ -3,7 +3,7 @@
 // ../shared/specs/engine-api/v1.47.yaml, paths /containers/*, /commit.
 import type { Handler, Method, RouteGroup } from '../http/router.js';
 import type { RequestContext } from '../http/context.js';
-import { invalidParameter, notImplemented } from '../../common/errors.js';
+import { EngineError, invalidParameter, notImplemented } from '../../common/errors.js';
 import { parseDockerTimestamp } from '../../common/time.js';
 import type { ContainerCreateRequest, HostConfig, RestartPolicy } from '../../runtime/container-config.js';
 import type { ContainerConfig } from '../../common/container-config.js';
@@ -242,7 +242,14 @@ export class ContainerRoutes implements RouteGroup {
   }
 
   private async kill(ctx: RequestContext): Promise<void> {
-    await this.containers.kill(ctx.param('id'), ctx.queryString('signal') || undefined);
+    const id = ctx.param('id');
+    try {
+      await this.containers.kill(id, ctx.queryString('signal') || undefined);
+    } catch (err) {
+      // moby's postContainersKill wraps every failure (status kept): "cannot kill container: NAME: ...".
+      if (err instanceof EngineError) throw new EngineError(err.kind, `cannot kill container: ${id}: ${err.message}`, { cause: err });
+      throw err;
+    }
     ctx.noContent();
   }
 

@@ -125,6 +125,9 @@ describe('container lifecycle through the docker CLI', { skip: skipContainers },
     assert.match(top.stdout, /sh -c trap/);
     const pid = String(st.Pid);
     assert.ok(top.stdout.split('\n').some((l) => l.split(/\s+/)[1] === pid), 'top lists the init by its host pid');
+    // A ps option ps refuses: its first stderr line, as dockerd reports it.
+    const badTop = await d.docker(['top', 'worker', '-o', 'bogus']);
+    assert.deepEqual([badTop.code, badTop.stderr], [1, 'Error response from daemon: ps: error: unknown user-defined format specifier "bogus"\n']);
 
     assert.equal((await d.docker(['rename', 'worker', 'renamed'])).code, 0);
     assert.equal((await inspect(d, id)).Name, '/renamed');
@@ -135,8 +138,11 @@ describe('container lifecycle through the docker CLI', { skip: skipContainers },
     st = (await inspect(d, id)).State;
     assert.equal(st.Running, false);
     assert.equal(st.ExitCode, 137);
+    // moby's kill route wraps every error with the name as given.
     const notRunning = await d.docker(['kill', 'renamed']);
-    assert.match(notRunning.stderr, new RegExp(`Container ${id} is not running`));
+    assert.equal(notRunning.stderr, `Error response from daemon: cannot kill container: renamed: Container ${id} is not running\n`);
+    const missing = await d.docker(['kill', 'nosuch']);
+    assert.deepEqual([missing.code, missing.stderr], [1, 'Error response from daemon: cannot kill container: nosuch: No such container: nosuch\n']);
     await d.docker(['rm', id]);
   });
 
@@ -215,6 +221,8 @@ describe('container lifecycle through the docker CLI', { skip: skipContainers },
     assert.ok((cfg.Env as string[]).includes('FOO=bar'));
     assert.ok((cfg.Env as string[]).some((e) => e.startsWith('PATH=')));
     assert.deepEqual(cfg.Labels, { a: 'b' });
+    // The CLI sends Volumes {}; dockerd keeps the image's (null for busybox).
+    assert.equal(cfg.Volumes, null);
     const hc = c.HostConfig as Record<string, unknown>;
     assert.equal(hc.ShmSize, 67108864);
     assert.deepEqual(hc.RestartPolicy, { Name: 'no', MaximumRetryCount: 0 });
