@@ -55,7 +55,9 @@ export function mergeImageConfig(user: ContainerConfig, image: ContainerConfig |
     }
   }
   if (!c.WorkingDir && img.WorkingDir) c.WorkingDir = img.WorkingDir;
-  if (img.Volumes && Object.keys(img.Volumes).length) c.Volumes = { ...img.Volumes, ...(c.Volumes ?? {}) };
+  // moby's merge: an empty Volumes of the user's ({} from the CLI) becomes the image's (null for most).
+  if (!c.Volumes || Object.keys(c.Volumes).length === 0) c.Volumes = img.Volumes ? { ...img.Volumes } : null;
+  else if (img.Volumes) c.Volumes = { ...c.Volumes, ...img.Volumes };
   if (!c.StopSignal && img.StopSignal) c.StopSignal = img.StopSignal;
   if ((!c.Shell || c.Shell.length === 0) && img.Shell?.length) c.Shell = [...img.Shell];
   // `--entrypoint ""` arrives as [""]: after the merge it means "no entrypoint".

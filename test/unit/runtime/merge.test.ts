@@ -28,6 +28,14 @@ describe('merging the image config into the container\'s', () => {
     assert.deepEqual(Object.keys(c.Volumes ?? {}), ['/data']);
   });
 
+  it('takes the image\'s Volumes for an empty one of the client\'s (the CLI sends {}; dockerd 20.10 shows null)', () => {
+    assert.equal(mergeImageConfig({ Image: 'x', Volumes: {} }, { Cmd: ['sh'] }).Volumes, null);
+    assert.equal(mergeImageConfig({ Image: 'x' }, { Cmd: ['sh'], Volumes: null }).Volumes, null);
+    assert.deepEqual(Object.keys(mergeImageConfig({ Image: 'x', Volumes: {} }, image).Volumes ?? {}), ['/data']);
+    assert.deepEqual(Object.keys(mergeImageConfig({ Image: 'x', Volumes: { '/v': {} } }, image).Volumes ?? {}).sort(), ['/data', '/v']);
+    assert.deepEqual(mergeImageConfig({ Image: 'x', Volumes: { '/v': {} } }, { Cmd: ['sh'] }).Volumes, { '/v': {} });
+  });
+
   it('uses the image\'s Cmd only without a client Entrypoint and Cmd (table from moby runconfig)', () => {
     const cases: Array<[Partial<{ Entrypoint: string[] | null; Cmd: string[] | null }>, string, string[]]> = [
       [{}, '/init', ['sh']],
