@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { conflict, errorMessage, invalidParameter, notFound, systemError } from '../common/errors.js';
+import { conflict, errorMessage, invalidParameter, isEngineError, notFound, systemError } from '../common/errors.js';
 import { bridgeAttach, ConmonAttachConnection, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach.js';
 import { attachSocketPath, execUnderConmon, resizeTerminal, RuntimeCreateError } from './conmon.js';
 import { classifyStartError, type ContainerService } from './service.js';
@@ -142,30 +142,33 @@ export class ExecManager {
     const tty = req.Tty ?? !!cfg.Tty;
     const consoleSize = req.ConsoleSize ?? cfg.ConsoleSize;
     const attachStdin = !!cfg.AttachStdin && !!client;
-    const spec = await this.containers.runningSpec(e.containerId);
-    const process = await this.processSpec(spec.process, cfg, info.rootfs, tty, consoleSize);
-    const dir = path.join(path.dirname(info.bundle), '..', 'exec', id);
-    e.dir = dir;
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    const processFile = path.join(dir, 'process.json');
-    await fs.writeFile(processFile, JSON.stringify(process));
-    const socketDir = this.containers.socketDir;
-    const monitor = execUnderConmon(this.containers.conmon, {
-      containerId: e.containerId,
-      execId: id,
-      runtime: info.runtime,
-      dir,
-      processSpecPath: processFile,
-      socketDir,
-      terminal: tty,
-      stdin: attachStdin,
-      // Without a TTY the client's end of stdin is the process's EOF (docker exec -i).
-      leaveStdinOpen: tty,
-      attach: !!client,
-    });
-    this.containers.emit(info.rec, `exec_start: ${(cfg.Cmd ?? []).join(' ')}`, { execID: id });
+    let monitor: ReturnType<typeof execUnderConmon> | undefined;
     let conn: ConmonAttachConnection | undefined;
     try {
+      // Inside the try: a failure while preparing (an unknown -u user) is a
+      // failed start like runc's own, not a hijacked stream left hanging.
+      const spec = await this.containers.runningSpec(e.containerId);
+      const process = await this.processSpec(spec.process, cfg, info.rootfs, tty, consoleSize);
+      const dir = path.join(path.dirname(info.bundle), '..', 'exec', id);
+      e.dir = dir;
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      const processFile = path.join(dir, 'process.json');
+      await fs.writeFile(processFile, JSON.stringify(process));
+      const socketDir = this.containers.socketDir;
+      monitor = execUnderConmon(this.containers.conmon, {
+        containerId: e.containerId,
+        execId: id,
+        runtime: info.runtime,
+        dir,
+        processSpecPath: processFile,
+        socketDir,
+        terminal: tty,
+        stdin: attachStdin,
+        // Without a TTY the client's end of stdin is the process's EOF (docker exec -i).
+        leaveStdinOpen: tty,
+        attach: !!client,
+      });
+      this.containers.emit(info.rec, `exec_start: ${(cfg.Cmd ?? []).join(' ')}`, { execID: id });
       if (client) {
         await monitor.attachReady;
         conn = await ConmonAttachConnection.connect(attachSocketPath(socketDir, id));
@@ -176,8 +179,10 @@ export class ExecManager {
     } catch (err) {
       conn?.close();
       const msg = err instanceof RuntimeCreateError ? `OCI runtime exec failed: ${err.message.trim()}: unknown` : errorMessage(err);
-      // dockerd's translateContainerdStartErr: 127 not found, 126 cannot be run.
-      const code = classifyStartError(msg).exitCode === 128 ? 126 : classifyStartError(msg).exitCode;
+      // moby's ContainerExecStart marks every failed start 126 (a deferred
+      // function overrides translateContainerdStartErr's 127): docker exec
+      // exits 126 for a missing command too.
+      const code = 126;
       e.running = false;
       e.exitCode = code;
       await this.finish(e, info.rec, code);
@@ -187,7 +192,8 @@ export class ExecManager {
         client.socket.end(!tty && client.multiplexed ? frame(StreamId.Stdout, text) : text);
         return;
       }
-      throw /executable file not found|no such file or directory/.test(msg) ? invalidParameter(msg) : systemError(msg);
+      if (isEngineError(err)) throw err;
+      throw classifyStartError(msg).userError ? invalidParameter(msg) : systemError(msg);
     }
     const exited = monitor.exitCode.then(async (code) => {
       e.running = false;

@@ -122,9 +122,16 @@ describe('container I/O through the docker CLI', { skip: skipContainers }, () =>
     assert.equal(withEnv.stdout, 'y /tmp nobody\n');
     const piped = await d.docker(['exec', '-i', 'exectarget', 'cat'], { input: 'through exec\n' });
     assert.equal(piped.stdout, 'through exec\n');
+    // dockerd marks every failed exec start 126 (moby ContainerExecStart's deferred
+    // exit code), a missing command too; the message comes on the stream's stdout.
     const missing = await d.docker(['exec', 'exectarget', 'nosuch']);
-    assert.equal(missing.code, 127);
-    assert.match(missing.stdout + missing.stderr, /OCI runtime exec failed: .*exec: "nosuch": executable file not found in \$PATH/);
+    assert.equal(missing.code, 126);
+    assert.match(missing.stdout, /^OCI runtime exec failed: .*exec: "nosuch": executable file not found in \$PATH: unknown\r?\n$/);
+    // A user the container does not know: the same failed start, not a hanging stream.
+    const noUser = await d.docker(['exec', '-u', 'nosuchuser', 'exectarget', 'true'], { timeoutMs: 20_000 });
+    assert.deepEqual([noUser.code, noUser.stdout.trimEnd()], [126, 'unable to find user nosuchuser: no matching entries in passwd file']);
+    const noUserDetached = await d.docker(['exec', '-d', '-u', 'nosuchuser', 'exectarget', 'true'], { timeoutMs: 20_000 });
+    assert.deepEqual([noUserDetached.code, noUserDetached.stderr], [1, 'Error response from daemon: unable to find user nosuchuser: no matching entries in passwd file\n']);
     const t = term(['exec', '-it', 'exectarget', 'sh'], 77, 21);
     await t.waitFor(/\/ # /);
     t.write('stty size; tty\r');
