@@ -10,8 +10,12 @@
 // A blob is only ever visible under blobs/ complete and verified: it is
 // written to an ingest file while its digest is computed, fsync'd, checked
 // against the expected digest and size, then renamed into place (rename is
-// atomic) and the directory fsync'd.
+// atomic) and the directory fsync'd. A BlobIngest is the same for bytes that
+// another thread writes and hashes (a pull's unpack worker, which has them in
+// hand anyway): commit() checks the digest and size it is told, against the
+// expectation, before anything moves into place.
 import { createHash, randomBytes, type Hash } from 'node:crypto';
+import * as fsCallbacks from 'node:fs';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -157,6 +161,63 @@ export class BlobWriter extends Writable {
   }
 }
 
+/**
+ * A blob whose bytes someone else writes and hashes: an open ingest file
+ * (`fd`, written at explicit positions, for instance by an unpack worker that
+ * has the same bytes in hand) that `commit()` accepts once told what digest
+ * and size went into it. The same rules as BlobWriter: nothing is visible
+ * under blobs/ before the expectation was checked, the file fsync'd and
+ * renamed into place.
+ */
+export class BlobIngest {
+  private done = false;
+
+  constructor(
+    private readonly store: ContentStore,
+    readonly fd: number,
+    private readonly ingestPath: string,
+    readonly expect: WriteExpectation,
+  ) {}
+
+  /** Checks what was written (`actual`, computed by the writer) against the expectation, then fsyncs and moves the blob into place. */
+  async commit(actual: BlobInfo): Promise<BlobInfo> {
+    if (this.done) throw new Error('blob ingest already committed or aborted');
+    this.done = true;
+    try {
+      if (this.expect.size !== undefined && actual.size !== this.expect.size) {
+        throw new Error(`blob size mismatch: expected ${this.expect.size} bytes, got ${actual.size}`);
+      }
+      if (this.expect.digest !== undefined && this.expect.digest !== actual.digest) {
+        throw new DigestMismatchError(this.expect.digest, actual.digest);
+      }
+      hexOf(actual.digest);
+      // The writer's word on the size, checked against the file.
+      const st = await fdCall<fsCallbacks.Stats>((cb) => fsCallbacks.fstat(this.fd, cb));
+      if (st.size !== actual.size) throw new Error(`blob size mismatch: ${actual.size} bytes hashed, ${st.size} written`);
+      await fdCall<void>((cb) => fsCallbacks.fsync(this.fd, cb));
+      await fdCall<void>((cb) => fsCallbacks.close(this.fd, cb));
+      await this.store.commitIngest(this.ingestPath, actual.digest);
+    } catch (err) {
+      await fdCall<void>((cb) => fsCallbacks.close(this.fd, cb)).catch(() => undefined);
+      await fs.rm(this.ingestPath, { force: true });
+      throw err;
+    }
+    return actual;
+  }
+
+  /** Drops what was written. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await fdCall<void>((cb) => fsCallbacks.close(this.fd, cb)).catch(() => undefined);
+    await fs.rm(this.ingestPath, { force: true });
+  }
+}
+
+function fdCall<T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value as T))));
+}
+
 export class ContentStore {
   private readonly blobDir: string;
   private readonly ingestDir: string;
@@ -219,6 +280,14 @@ export class ContentStore {
     const ingestPath = path.join(this.ingestDir, randomBytes(12).toString('hex'));
     const fh = await fs.open(ingestPath, 'wx', 0o600);
     return new BlobWriter(this, fh, ingestPath, expect);
+  }
+
+  /** Start a blob that another writer fills through a file descriptor; see BlobIngest. */
+  async ingest(expect: WriteExpectation = {}): Promise<BlobIngest> {
+    if (expect.digest !== undefined) hexOf(expect.digest);
+    const ingestPath = path.join(this.ingestDir, randomBytes(12).toString('hex'));
+    const fd = await fdCall<number>((cb) => fsCallbacks.open(ingestPath, 'wx', 0o600, cb));
+    return new BlobIngest(this, fd, ingestPath, expect);
   }
 
   /** Store bytes in one call. */

@@ -5,10 +5,12 @@
 //
 // Pull: manifest (a list/index is narrowed to the platform), config, then
 // the layers: downloads run in parallel (max-concurrent-downloads), each
-// streamed from the registry into the content store with its digest
-// verified as it flows; extraction runs in order, each layer as soon as it
-// and the layer below are there. The compressed blobs stay in the content
-// store, so a later push sends the same bytes and digests.
+// streamed from the registry into its unpack, every layer at once; the
+// unpack worker that inflates the bytes also writes them to the content
+// store and hashes them (TeedLayerInput: one pass, one hash of the
+// compressed bytes), and the blob is verified before the layer may be
+// registered; layers are registered in order. The compressed blobs stay in
+// the content store, so a later push sends the same bytes and digests.
 //
 // Push: straight from the stored blobs (HEAD → mount → upload), in parallel
 // (max-concurrent-uploads); a pulled image's own manifest is pushed back as
@@ -41,9 +43,10 @@ import {
   withDigest,
   withTag,
 } from './reference.js';
+import { TeedLayerInput } from '../storage/index.js';
 import { registerLayerChain } from './layers.js';
 import type { ImageService } from './service.js';
-import { ByteCounter, finished, peek, tee } from './streams.js';
+import { ByteCounter, peek } from './streams.js';
 import type { Readable } from 'node:stream';
 import { asImageConfig, chainIdsOf, compressionOf, mediaTypes, type Descriptor, type Manifest } from './types.js';
 
@@ -67,6 +70,15 @@ function throttled(sink: ProgressSink, id: string, status: string, total: number
     lastSent = n;
     void sink(progressMessage(id, status, n, total));
   };
+}
+
+/** A layer's bytes for its unpack: a download on its way to the content store, or a stored blob. */
+type LayerSource = TeedLayerInput | Readable;
+
+/** Stops a source nobody is going to read to its end. */
+function closeSource(s: LayerSource, err: unknown): void {
+  if (s instanceof TeedLayerInput) s.abandon();
+  else if (!s.readableEnded) s.destroy(err instanceof Error ? err : undefined);
 }
 
 export class Distribution {
@@ -269,15 +281,22 @@ export class Distribution {
     // layer store settles what a layer needs from the ones below once they
     // are registered, in order.
     const sources = todo.map(() => {
-      let resolve!: (s: Readable) => void;
+      let resolve!: (s: LayerSource) => void;
       let reject!: (err: unknown) => void;
-      const promise = new Promise<Readable>((res, rej) => {
+      const promise = new Promise<LayerSource>((res, rej) => {
         resolve = res;
         reject = rej;
       });
       promise.catch(() => undefined);
-      return { promise, resolve, reject };
+      return { promise, resolve, reject, provided: undefined as LayerSource | undefined };
     });
+    /** Set when the unpacks failed: a source provided from now on (or never read) is closed. */
+    let failure: { err: unknown } | undefined;
+    const provider = (k: number) => (s: LayerSource): void => {
+      sources[k]!.provided = s;
+      if (failure) closeSource(s, failure.err);
+      sources[k]!.resolve(s);
+    };
     const firstOf = new Map<string, number>();
     const downloaded: Array<Promise<void>> = [];
     for (let k = 0; k < todo.length; k++) {
@@ -288,12 +307,12 @@ export class Distribution {
       if (first === undefined) {
         firstOf.set(d, k);
         lease(d);
-        p = this.downloads(() => this.downloadBlob(repo, todo[k]!.desc, out, source.resolve));
+        p = this.downloads(() => (failure ? Promise.reject(failure.err) : this.downloadBlob(repo, todo[k]!.desc, out, provider(k))));
         p.catch((err: unknown) => source.reject(err));
       } else {
         // The same blob twice in one image: the second reads the stored copy.
         p = downloaded[first]!;
-        p.then(() => this.svc.content.get(d)).then(source.resolve, source.reject);
+        p.then(() => this.svc.content.get(d)).then(provider(k), source.reject);
       }
       // Let no rejection go unhandled while we wait on earlier ones.
       p.catch(() => undefined);
@@ -307,6 +326,8 @@ export class Distribution {
           expectedDiffId: diffIds[t.index]!,
           tar: async () => {
             const src = await sources[k]!.promise;
+            // A download reports its own progress (TeedLayerInput's hooks).
+            if (src instanceof TeedLayerInput) return src;
             const counter = new ByteCounter(throttled(out, shortId(t.desc.digest), 'Extracting', t.desc.size));
             src.on('error', (err) => counter.destroy(err));
             // An unpack that stops early (a bad tar) must not leave its
@@ -327,30 +348,69 @@ export class Distribution {
         },
       );
     } catch (err) {
+      // Layers whose unpack never began (the layer store stopped at an
+      // earlier one) must not leave their downloads waiting for a reader.
+      failure = { err };
+      for (const s of sources) if (s.provided) closeSource(s.provided, err);
       // A failed download explains a failed extraction better.
       for (const p of downloaded) await p;
       throw err;
     }
   }
 
-  /** Downloads a layer blob into the content store, handing its bytes to `provide` as they come (or the stored blob when there is one). */
-  private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink, provide: (s: Readable) => void): Promise<void> {
+  /**
+   * Downloads a layer blob into the content store, handing its bytes to
+   * `provide` for the unpack as they come (or the stored blob when there is
+   * one). Resolves once the blob is verified and stored, or once its unpack
+   * stopped early (whose error the layer store reports); rejects when the
+   * download failed or the blob does not match its digest.
+   */
+  private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink, provide: (s: LayerSource) => void): Promise<void> {
     const id = shortId(desc.digest);
     if (await this.svc.content.has(desc.digest)) {
       provide(await this.svc.content.get(desc.digest));
       await out(statusMessage(id, 'Download complete'));
       return;
     }
-    const progress = throttled(out, id, 'Downloading', desc.size);
-    const blob = await repo.openBlob(desc.digest, { size: desc.size, onProgress: (n) => progress(n) });
-    const writer = await this.svc.content.writer({ digest: desc.digest, size: desc.size });
+    const ingest = await this.svc.content.ingest({ digest: desc.digest, size: desc.size });
+    let blob;
     try {
-      provide(tee(blob.stream, writer));
-      await finished(writer);
-      await writer.commit();
+      blob = await repo.openBlobUnverified(desc.digest);
     } catch (err) {
-      await writer.abort();
+      await ingest.abort();
       throw err;
+    }
+    const input = new TeedLayerInput(
+      blob.body,
+      {
+        fd: ingest.fd,
+        accept: async (got) => {
+          try {
+            // dockerd's verification message first; the size is part of the digest.
+            blob.check(got.digest);
+          } catch (err) {
+            await ingest.abort();
+            throw err;
+          }
+          await ingest.commit(got);
+        },
+      },
+      {
+        onRead: throttled(out, id, 'Downloading', desc.size),
+        onConsumed: throttled(out, id, 'Extracting', desc.size),
+      },
+    );
+    let stored: boolean;
+    try {
+      provide(input);
+      stored = await input.stored;
+    } catch (err) {
+      await ingest.abort();
+      throw err;
+    }
+    if (!stored) {
+      await ingest.abort();
+      return;
     }
     await out(statusMessage(id, 'Verifying Checksum'));
     await out(statusMessage(id, 'Download complete'));

@@ -46,6 +46,16 @@ export interface BlobStream {
   size: number | undefined;
 }
 
+/** A blob's bytes straight from the response, for a caller that hashes them itself (see openBlobUnverified). */
+export interface UnverifiedBlob {
+  /** The bytes as they come; a broken transfer fails with a TransportError. */
+  body: AsyncIterable<Uint8Array>;
+  /** Content-Length, when the registry sent it. */
+  size: number | undefined;
+  /** Throws dockerd's DigestMismatchError unless `actual` (the bytes' digest, same algorithm) is the digest asked for. */
+  check(actual: string): void;
+}
+
 export interface OpenBlobOptions {
   /** Expected size (from the descriptor), used for progress when the registry sends no length. */
   size?: number;
@@ -421,6 +431,41 @@ export class Repository {
       }
     });
     return { stream: out, size };
+  }
+
+  /**
+   * GET a blob whose bytes the caller hashes as it uses them (a pull hashes
+   * each layer once, where it unpacks it): nothing here checks them, the
+   * caller must call check() with their digest before trusting them.
+   */
+  async openBlobUnverified(digest: string, opts: Omit<OpenBlobOptions, 'onProgress'> = {}): Promise<UnverifiedBlob> {
+    validateDigest(digest);
+    const res = await this.request({ method: 'GET', url: `blobs/${digest}`, signal: opts.signal });
+    if (res.status === 404) {
+      await discard(res);
+      throw new RegistryError('not-found', 'unknown blob', { httpStatus: 404 });
+    }
+    if (res.status !== 200 && res.status !== 206) throw await this.failure(res);
+    const lengthHeader = header(res, 'content-length');
+    const url = res.url;
+    const stream = res.body;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      try {
+        for await (const chunk of stream) yield chunk as Uint8Array;
+      } catch (err) {
+        throw err instanceof EngineError ? err : new TransportError('GET', url, err);
+      } finally {
+        // Stopped early (the unpack failed): close the connection's stream.
+        if (!stream.readableEnded) stream.destroy();
+      }
+    }
+    return {
+      body: body(),
+      size: lengthHeader !== undefined ? Number(lengthHeader) : undefined,
+      check: (actual) => {
+        if (actual !== digest) throw new DigestMismatchError(verificationMessage(opts.purpose, digest), digest, actual);
+      },
+    };
   }
 
   /** A whole (small) blob in memory, verified: an image config, for instance. */

@@ -59,6 +59,11 @@ export interface ApplyOptions {
    */
   deferLowerChecks?: boolean;
   tarSplit?: TarSplitWriter;
+  /**
+   * The input is already the uncompressed tar, taken out of this compression
+   * by the caller (an unpack worker that inflates as the bytes arrive).
+   */
+  inputCompression?: Compression;
   /** Regular files up to this size are read whole and written concurrently. */
   smallFileSize?: number;
   /** Concurrent small-file writes. */
@@ -246,9 +251,10 @@ export async function applyLayer(
 
   const hash = createHash('sha256');
   let tarSize = 0;
-  let compression: Compression = 'none';
-  async function* hashed(): AsyncGenerator<Buffer> {
-    for await (const chunk of decompressed(input, (c) => (compression = c))) {
+  let compression: Compression = options.inputCompression ?? 'none';
+  const tarBytes = options.inputCompression !== undefined ? input : decompressed(input, (c) => (compression = c));
+  async function* hashed(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of tarBytes) {
       hash.update(chunk);
       tarSize += chunk.length;
       yield chunk;

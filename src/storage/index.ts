@@ -8,3 +8,5 @@ export type { Change, ChangeKind } from './diff.js';
 export type { DriverName } from './driver.js';
 export { detectCompression } from './compression.js';
 export type { Compression } from './compression.js';
+export { TeedLayerInput } from './layer-input.js';
+export type { BlobSink, TeedLayerInputOptions } from './layer-input.js';

@@ -2,10 +2,15 @@
 // hashing, parsing and writing a layer costs about a core-second per 200 MB,
 // which on the main thread also stalled the downloads feeding it and every
 // API request meanwhile, and whose buffers kept its garbage collector busy.
-// The main thread only copies the compressed bytes into shared slots.
+// The main thread only copies the compressed bytes into shared slots. A
+// TeedLayerInput (a download on its way to the content store as well) is
+// teed by the worker: it writes and hashes the bytes it reads anyway, and
+// the blob is judged (its digest) before the unpack may succeed.
 //
 // BERTH_UNPACK_WORKERS=0 unpacks on the main thread instead (for debugging);
-// otherwise there is one worker per core (at most 4), each running several
+// otherwise there is one worker per core but one (at least 1, at most 4:
+// the main thread keeps a core busy with the downloads; each worker costs
+// ~0.1 CPU-second to start and a heap to collect), each running several
 // jobs, started on first use and kept (unreferenced) for the next; a worker
 // idle for 5 s ends (each holds ~10 MiB that an idle daemon does not need).
 import { availableParallelism } from 'node:os';
@@ -13,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { EngineError, type ErrorKind } from '../common/errors.js';
 import { applyLayer, type ApplyResult } from './apply.js';
 import { TarFormatError } from './tar/header.js';
+import { TeedLayerInput } from './layer-input.js';
 import { TarSplitWriter } from './tarsplit.js';
 import { SLOTS, SLOT_SIZE, type FromWorker, type SerializedError, type ToWorker, type UnpackJobOptions } from './unpack-protocol.js';
 
@@ -27,6 +33,10 @@ interface JobState {
   resolve: (result: ApplyResult) => void;
   reject: (err: Error) => void;
   onWarning: (message: string) => void;
+  /** A slot came back: its bytes were taken in. */
+  onSlot: (slot: number) => void;
+  /** A teeing job's digest and size, once its input ended. */
+  onBlob: (blob: { digest: string; size: number }) => void;
 }
 
 interface PoolWorker {
@@ -56,7 +66,7 @@ function revive(e: SerializedError): Error {
 function workerCount(): number {
   const configured = process.env.BERTH_UNPACK_WORKERS;
   if (configured !== undefined && /^\d+$/.test(configured)) return Math.min(16, Number(configured));
-  return Math.min(4, Math.max(1, availableParallelism()));
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
 }
 
 class UnpackPool {
@@ -81,7 +91,11 @@ class UnpackPool {
       switch (message.t) {
         case 'slot':
           job.free.push(message.slot);
+          job.onSlot(message.slot);
           wakeSlot(job);
+          break;
+        case 'blob':
+          job.onBlob({ digest: message.digest, size: message.size });
           break;
         case 'warning':
           job.onWarning(message.message);
@@ -121,10 +135,19 @@ class UnpackPool {
   }
 
   async unpack(input: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<ApplyResult> {
+    const teed = input instanceof TeedLayerInput ? input : undefined;
+    teed?.claim();
+    const source = teed ? teed.source : input;
     const entry = this.pick();
     const id = this.nextId++;
     const buffer = new SharedArrayBuffer(SLOTS * SLOT_SIZE);
     const view = new Uint8Array(buffer);
+    const post = (message: ToWorker): void => entry.worker.postMessage(message);
+    /** Bytes in each slot in flight, for the extraction progress. */
+    const slotBytes = new Array<number>(SLOTS).fill(0);
+    let consumed = 0;
+    let read = 0;
+    let blobJudged: Promise<void> | undefined;
     let job!: JobState;
     const result = new Promise<ApplyResult>((resolve, reject) => {
       job = {
@@ -134,6 +157,17 @@ class UnpackPool {
         resolve,
         reject,
         onWarning: options.onWarning ?? (() => {}),
+        onSlot: (slot) => {
+          consumed += slotBytes[slot]!;
+          slotBytes[slot] = 0;
+          teed?.options.onConsumed?.(consumed);
+        },
+        onBlob: (blob) => {
+          if (!teed || blobJudged) return;
+          blobJudged = teed.complete(blob);
+          // A refused blob (digest mismatch) stops the unpack; the error is the refusal.
+          blobJudged.catch(() => post({ t: 'abort', id }));
+        },
       };
     });
     // Rejections are awaited below, after the input is closed.
@@ -142,19 +176,22 @@ class UnpackPool {
     clearTimeout(entry.idleTimer);
     entry.worker.ref();
     const { onWarning: _, ...jobOptions } = options;
-    const post = (message: ToWorker): void => entry.worker.postMessage(message);
-    post({ t: 'start', id, root, options: jobOptions, buffer });
+    post({ t: 'start', id, root, options: jobOptions, buffer, ...(teed ? { tee: { fd: teed.sink.fd } } : {}) });
 
     let inputError: unknown;
     let slot = -1;
     let fill = 0;
     const flush = (): void => {
+      slotBytes[slot] = fill;
       post({ t: 'data', id, slot, length: fill });
       slot = -1;
       fill = 0;
     };
+    const onRead = teed?.options.onRead;
     try {
-      feed: for await (const chunk of input) {
+      feed: for await (const chunk of source) {
+        read += chunk.length;
+        onRead?.(read);
         let offset = 0;
         while (offset < chunk.length) {
           if (slot < 0) {
@@ -178,12 +215,41 @@ class UnpackPool {
       inputError = err;
       if (!job.settled) post({ t: 'abort', id });
     }
+    let outcome: ApplyResult;
     try {
-      return await result;
+      outcome = await result;
     } catch (err) {
-      // A failed download explains a failed unpack better than "aborted".
-      throw inputError ?? err;
+      // A refused blob or a failed download explains a failed unpack better than "aborted".
+      const refusal = await blobRefusal(blobJudged);
+      if (refusal !== undefined) throw refusal;
+      if (inputError !== undefined) {
+        teed?.fail(inputError);
+        throw inputError;
+      }
+      teed?.stop();
+      throw err;
     }
+    if (teed) {
+      if (blobJudged === undefined) {
+        // The worker finished without seeing the end of the input.
+        const reason = new Error('layer input ended early');
+        teed.fail(reason);
+        throw reason;
+      }
+      await blobJudged;
+    }
+    return outcome;
+  }
+}
+
+/** The reason a blob was refused, if it was. */
+async function blobRefusal(judged: Promise<void> | undefined): Promise<unknown> {
+  if (judged === undefined) return undefined;
+  try {
+    await judged;
+    return undefined;
+  } catch (err) {
+    return err;
   }
 }
 

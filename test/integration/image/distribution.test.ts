@@ -177,6 +177,29 @@ describe('push and pull with the docker CLI', { skip }, () => {
     assert.equal(inspected.Layers.length, 1);
   });
 
+  it('a layer that does not match its digest fails the pull as dockerd words it, and leaves no layer nor blob', { skip: !haveSkopeo }, async () => {
+    const reg = await startRegistry();
+    registries.push(reg);
+    const image = await buildTestImage({ layers: 3, seed: 'corrupt-pull', oci: true, layerSize: 300_000 });
+    const layout = path.join(work, 'corrupt');
+    await writeOciLayout(layout, image, 'v1');
+    await skopeo(['copy', `oci:${layout}:v1`, `docker://${reg.host}/corrupt:v1`, ...reg.skopeoDestArgs()]);
+    // The middle layer's bytes change on the registry's disk (same length): the
+    // registry serves them under the old digest.
+    const bad = image.layers[1]!;
+    const corrupted = Buffer.from(bad.bytes);
+    for (let i = 100; i < 200; i++) corrupted[i]! ^= 0x5a;
+    await fs.writeFile(reg.blobDataPath(bad.digest), corrupted);
+    const layersBefore = (await layerDirs(d)).length;
+    const pull = await d.docker(['pull', `${reg.host}/corrupt:v1`]);
+    assert.notEqual(pull.code, 0);
+    assert.match(pull.stderr, new RegExp(`filesystem layer verification failed for digest ${bad.digest}`));
+    assert.notEqual((await d.docker(['image', 'inspect', `${reg.host}/corrupt:v1`])).code, 0);
+    assert.equal(existsSync(path.join(d.dataRoot, 'content', 'blobs', 'sha256', bad.digest.slice(7))), false);
+    assert.equal((await layerDirs(d)).length, layersBefore);
+    assert.deepEqual(await entriesUnder(path.join(d.dataRoot, 'content', 'ingest')), []);
+  });
+
   it('pulls the host platform from a multi-platform index, or the one asked for', { skip: !haveSkopeo }, async () => {
     const reg = await startRegistry();
     registries.push(reg);

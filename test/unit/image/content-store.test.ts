@@ -1,7 +1,7 @@
 // Content store: verified, atomic, crash-safe blob writes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, mkdtempSync } from 'node:fs';
+import { promises as fs, mkdtempSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -60,6 +60,39 @@ describe('content store', () => {
     for await (const b of reopened.walk()) blobs.push(b.digest);
     assert.deepEqual(blobs, []);
     await w.abort();
+  });
+
+  it('an ingest written by someone else commits only what matches its expectation', async () => {
+    const root = path.join(dir, 'e');
+    const cs = await ContentStore.open(root);
+    const data = Buffer.from('bytes another thread wrote');
+    const digest = sha256Digest(data);
+    const good = await cs.ingest({ digest, size: data.length });
+    writeSync(good.fd, data, 0, data.length, 0);
+    assert.equal(await cs.has(digest), false);
+    assert.deepEqual(await good.commit({ digest, size: data.length }), { digest, size: data.length });
+    assert.equal((await cs.readAll(digest)).toString(), data.toString());
+    assert.equal((await fs.stat(cs.blobPath(digest))).mode & 0o777, 0o444);
+
+    // Told another digest: refused, nothing visible, nothing left in ingest.
+    const other = sha256Digest('other');
+    const wrong = await cs.ingest({ digest: other, size: data.length });
+    writeSync(wrong.fd, data, 0, data.length, 0);
+    await assert.rejects(wrong.commit({ digest, size: data.length }), DigestMismatchError);
+    assert.equal(await cs.has(other), false);
+    // Told a size the file does not have.
+    const short = await cs.ingest({});
+    writeSync(short.fd, data, 0, 4, 0);
+    await assert.rejects(short.commit({ digest, size: data.length }), /size mismatch/);
+    // Aborted.
+    const dropped = await cs.ingest({});
+    writeSync(dropped.fd, data, 0, data.length, 0);
+    await dropped.abort();
+    await dropped.abort();
+    assert.deepEqual(await fs.readdir(path.join(root, 'ingest')), []);
+    const blobs: string[] = [];
+    for await (const b of cs.walk()) blobs.push(b.digest);
+    assert.deepEqual(blobs, [digest]);
   });
 
   it('deletes blobs and reports missing ones as not found', async () => {
