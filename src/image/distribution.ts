@@ -489,7 +489,7 @@ export class Distribution {
   private async pushLayer(repo: Repository, desc: Descriptor, id: string, mountFrom: string[], out: ProgressSink): Promise<void> {
     const progress = throttled(out, id, 'Pushing', desc.size);
     let started = false;
-    const result = await repo.pushBlob({ digest: desc.digest, size: desc.size }, () => this.svc.content.get(desc.digest), {
+    const result = await repo.pushBlob({ digest: desc.digest, size: desc.size }, { file: this.svc.content.blobPath(desc.digest) }, {
       mountFrom,
       onProgress: (n) => {
         if (!started) started = true;

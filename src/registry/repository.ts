@@ -9,6 +9,8 @@
 // registries); transport failures move on to the next endpoint, and so does
 // any failure of a mirror before the first successful call.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
 import { EngineError, systemError } from '../common/errors.js';
 import { validateDigest, type NamedReference } from '../image/reference.js';
@@ -65,8 +67,14 @@ export interface OpenBlobOptions {
   signal?: AbortSignal;
 }
 
-/** Bytes to upload: a buffer, or a function that opens them (called again if a request must be retried). */
-export type BlobSource = Buffer | Uint8Array | (() => Readable | Promise<Readable>);
+/**
+ * Bytes to upload: a buffer, a function that opens them (called again if a
+ * request must be retried), or a file (a content-store blob), which is read
+ * into two buffers used in turn rather than a new buffer per chunk: a
+ * layer's worth of fresh buffers kept the garbage collector marking the
+ * daemon's heap for half of a push's CPU time.
+ */
+export type BlobSource = Buffer | Uint8Array | (() => Readable | Promise<Readable>) | { file: string };
 
 export interface PushBlobOptions {
   /** Repositories (paths on this registry) that may already hold the blob, tried for a cross-repository mount. */
@@ -104,7 +112,7 @@ interface RequestSpec {
   url: URL | string;
   headers?: Record<string, string>;
   /** A buffer is resent as is on a retry; a function is called again. */
-  body?: Buffer | (() => Promise<Readable>);
+  body?: Buffer | (() => Promise<Readable | AsyncIterable<Uint8Array>>);
   extraScopes?: readonly string[];
   signal?: AbortSignal;
   headersTimeout?: number;
@@ -144,8 +152,50 @@ function rangeEnd(value: string | undefined): number | undefined {
 
 function toReadableFactory(source: BlobSource): () => Promise<Readable> {
   if (typeof source === 'function') return async () => source();
+  if ('file' in source) return async () => createReadStream(source.file, { highWaterMark: FILE_CHUNK });
   const buf = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   return async () => Readable.from([buf]);
+}
+
+/** Read size for file uploads; far above a socket's write high-water mark (see fileChunks). */
+const FILE_CHUNK = 1 << 20;
+
+/**
+ * A file's bytes for an upload body, read into two buffers used in turn.
+ * Safe because undici writes an iterable body chunk by chunk and waits for
+ * 'drain' whenever socket.write() returns false, which it does for every
+ * chunk larger than the socket's high-water mark (16-64 KiB): when the next
+ * chunk is asked for, the one before it is in the kernel, and the buffer
+ * refilled then is the one before that.
+ */
+async function* fileChunks(file: string, onProgress: ProgressCallback | undefined, total: number | undefined): AsyncGenerator<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffers = [Buffer.allocUnsafeSlow(FILE_CHUNK), Buffer.allocUnsafeSlow(FILE_CHUNK)];
+    let position = 0;
+    for (let turn = 0; ; turn ^= 1) {
+      const buf = buffers[turn]!;
+      let filled = 0;
+      while (filled < buf.length) {
+        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, position + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      if (filled === 0) return;
+      position += filled;
+      onProgress?.(position, total);
+      yield filled === buf.length ? buf : buf.subarray(0, filled);
+      if (filled < buf.length) return;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** An upload body: a file is read in place (fileChunks), anything else streamed with a byte count. */
+function uploadBody(source: BlobSource, open: () => Promise<Readable>, total: number, onProgress: ProgressCallback | undefined): () => Promise<Readable | AsyncIterable<Uint8Array>> {
+  if (typeof source === 'object' && 'file' in source) return async () => fileChunks(source.file, onProgress, total);
+  return async () => (await open()).pipe(counting(0, total, onProgress));
 }
 
 /** Counts bytes through a stream, reporting progress. */
@@ -269,6 +319,7 @@ export class Repository {
         );
       } catch (err) {
         if (body instanceof Readable) body.destroy();
+        else if (body !== undefined && !(body instanceof Uint8Array)) await body[Symbol.asyncIterator]().return?.();
         if (err instanceof AuthorizationError) throw authorizationFailure(err, prefix());
         throw err;
       }
@@ -528,17 +579,18 @@ export class Repository {
       await discard(res);
     }
     const open = toReadableFactory(source);
+    const body = uploadBody(source, open, desc.size, opts.onProgress);
     try {
       switch (opts.mode ?? 'stream') {
         case 'monolithic':
-          await this.putUpload(location, desc, { open, onProgress: opts.onProgress, signal });
+          await this.putUpload(location, desc, { body, signal });
           break;
         case 'stream': {
           const res = await this.request({
             method: 'PATCH',
             url: location,
             headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-            body: async () => (await open()).pipe(counting(0, desc.size, opts.onProgress)),
+            body,
             signal,
           });
           if (res.status !== 202 && res.status !== 204) throw await this.failure(res);
@@ -573,17 +625,17 @@ export class Repository {
   private async putUpload(
     location: URL,
     desc: { digest: string; size: number },
-    opts: { open?: () => Promise<Readable>; onProgress?: ProgressCallback; signal?: AbortSignal },
+    opts: { body?: () => Promise<Readable | AsyncIterable<Uint8Array>>; signal?: AbortSignal },
   ): Promise<void> {
     const url = withQuery(location, 'digest', desc.digest);
-    const open = opts.open;
+    const body = opts.body;
     const res = await this.request({
       method: 'PUT',
       url,
-      headers: open
+      headers: body
         ? { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) }
         : { 'content-length': '0' },
-      body: open ? async () => (await open()).pipe(counting(0, desc.size, opts.onProgress)) : undefined,
+      body,
       signal: opts.signal,
     });
     if (res.status !== 201 && res.status !== 204 && res.status !== 200) throw await this.failure(res);

@@ -17,7 +17,8 @@ export interface TlsSettings {
   key?: string;
 }
 
-export type HttpBody = Buffer | Uint8Array | Readable;
+/** An async iterable is written chunk by chunk, each once the one before is flushed (see repository.ts fileChunks). */
+export type HttpBody = Buffer | Uint8Array | Readable | AsyncIterable<Uint8Array>;
 
 export interface HttpRequest {
   method: string;
@@ -103,7 +104,8 @@ export class HttpTransport {
       const res = await request(req.url, {
         method: req.method as Dispatcher.HttpMethod,
         headers,
-        body: req.body ?? null,
+        // undici writes async iterables (core/request.js) though its types leave them out.
+        body: (req.body ?? null) as Dispatcher.DispatchOptions['body'],
         dispatcher: this.dispatcher(tls),
         signal: req.signal ?? null,
         ...(req.headersTimeout !== undefined ? { headersTimeout: req.headersTimeout } : {}),

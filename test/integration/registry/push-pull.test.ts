@@ -4,7 +4,10 @@
 // two-platform index, and refuse content that does not match its digest.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startRegistry, buildTestImage, buildTestIndex, haveRegistry, freePort, type TestRegistry, type TestImage } from '../../helpers/registry.js';
 import { RegistryService, translatePullError, createLimiter, DigestMismatchError, MediaTypes } from '../../../src/registry/index.js';
 import { parseDockerRef } from '../../../src/image/reference.js';
@@ -47,6 +50,28 @@ describe('registry client: push and pull against docker-registry', { skip: !have
     for (const b of [img.config, ...img.layers]) assert.deepEqual(await fs.readFile(reg.blobDataPath(b.digest)), b.bytes);
     // an insecure (loopback) registry falls back from https to http
     assert.equal(repo.endpoint?.url.protocol, 'http:');
+  });
+
+  test('a file source (read into two buffers in turn) uploads byte for byte, by each mode', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-push-file-'));
+    try {
+      // Several read buffers' worth, not a multiple of one.
+      const sizes = { monolithic: (3 << 20) + 12_345, stream: (5 << 20) + 1, chunked: (2 << 20) + 777 } as const;
+      for (const [mode, size] of Object.entries(sizes) as Array<[keyof typeof sizes, number]>) {
+        const bytes = randomBytes(size);
+        const file = path.join(dir, mode);
+        await fs.writeFile(file, bytes);
+        const desc = { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size };
+        const repo = await svc.repository(parseDockerRef(`${reg.host}/files/${mode}`), { mode: 'push' });
+        let last = 0;
+        const result = await repo.pushBlob(desc, { file }, { mode, chunkSize: 1 << 20, onProgress: (n) => (last = n) });
+        assert.deepEqual(result, { status: 'uploaded' }, mode);
+        assert.equal(last, size, mode);
+        assert.deepEqual(await fs.readFile(reg.blobDataPath(desc.digest)), bytes, mode);
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a blob the registry has is skipped', async () => {
