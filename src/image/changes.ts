@@ -137,7 +137,9 @@ export function applyChanges(config: ContainerConfig | undefined, changes: strin
     const m = /^(\S+)\s*(.*)$/s.exec(line)!;
     const instr = m[1]!.toLowerCase();
     const rest = m[2]!;
-    if (!VALID.has(instr)) throw invalidParameter(`${m[1]!.toUpperCase()} is not a valid change command`);
+    // The instruction as typed: docker 28's parser (buildkit's) keeps its case in Node.Value
+    // (dockerd 20.10's older parser lowercased it: "run is not ...").
+    if (!VALID.has(instr)) throw invalidParameter(`${m[1]!} is not a valid change command`);
     const env = c.Env ?? [];
     switch (instr) {
       case 'cmd': {

@@ -53,6 +53,8 @@ export interface ContainerImageUse {
 /** Supplied by the container runtime so rmi/prune know which images are in use. */
 export interface ContainerUsageSource {
   imageUsers(): ContainerImageUse[];
+  /** Let go of layers held ahead of use (spare writable layers) before an image is deleted, so its layers go now. */
+  releaseSpares?(): Promise<void>;
 }
 
 /** Image events (pull, push, tag, untag, delete, import, load, save), for /events. */
@@ -563,6 +565,8 @@ export class ImageService {
       records.push({ Untagged: familiarString(r) });
       this.emit('untag', id, { name: familiarString(r) });
     }
+    // A spare writable layer on this image would keep its layers: dockerd lists them as Deleted.
+    await this.containers.releaseSpares?.().catch(() => undefined);
     const removed = await this.store.delete(id);
     this.emit('delete', id, {});
     records.push({ Deleted: id });

@@ -38,7 +38,11 @@ export interface ImageProvider {
   resolveForContainer(refOrId: string): ImageForContainer;
   commit(input: CommitRequest): Promise<{ id: string }>;
   /** The runtime tells the image service which images containers use (rmi, prune, ps ancestor). */
-  setContainerUsage(source: { imageUsers(): ContainerImageUse[] }): void;
+  setContainerUsage(source: {
+    imageUsers(): ContainerImageUse[];
+    /** Called before an image's layers are released: drop what the runtime holds on them ahead of use (spare writable layers). */
+    releaseSpares?(): Promise<void>;
+  }): void;
 }
 
 export interface FileChange {

@@ -300,6 +300,7 @@ export class ContainerService {
     await this.exits.start();
     this.deps.images.setContainerUsage({
       imageUsers: () => this.containers.all().map((c) => ({ containerId: c.id, imageId: c.rec.Image, running: c.rec.State.Running })),
+      releaseSpares: () => this.rwPool.dropAll(),
     });
 
     const { records, incomplete } = await this.dirs.loadAll();

@@ -234,6 +234,19 @@ describe('container lifecycle through the docker CLI', { skip: skipContainers },
     await d.docker(['rm', '-f', id]);
   });
 
+  it('rmi of an image a container ran lists its layer as Deleted too (a spare writable layer does not hold it)', async () => {
+    await d.docker(['run', '--name', 'tocommit', 'busybox', 'sh', '-c', 'echo x > /f']);
+    const imageId = (await d.docker(['commit', 'tocommit', 'committed:1'])).stdout.trim();
+    await d.docker(['rm', 'tocommit']);
+    // Creating a container from it makes spare writable layers on its chain ahead of the next run.
+    assert.equal((await d.docker(['run', '--rm', 'committed:1', 'cat', '/f'])).stdout, 'x\n');
+    const rmi = await d.docker(['rmi', 'committed:1']);
+    const lines = rmi.stdout.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 2), ['Untagged: committed:1', `Deleted: ${imageId}`]);
+    assert.equal(lines.length, 3, rmi.stdout);
+    assert.match(lines[2]!, /^Deleted: sha256:[0-9a-f]{64}$/);
+  });
+
   it('handles entrypoint, cmd and --entrypoint "" as dockerd does', async () => {
     assert.equal((await d.docker(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'a', 'b'])).stdout, 'a b\n');
     assert.equal((await d.docker(['run', '--rm', '--entrypoint', '', 'busybox', 'echo', 'cleared'])).stdout, 'cleared\n');

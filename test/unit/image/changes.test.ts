@@ -47,6 +47,9 @@ describe('applyChanges', () => {
   it("refuses instructions that don't change the config, with docker's message", () => {
     assert.throws(() => applyChanges({}, ['RUN echo']), /RUN is not a valid change command$/);
     assert.throws(() => applyChanges({}, ['FROM busybox']), /FROM is not a valid change command/);
+    // As typed (buildkit's parser in docker 28 keeps the instruction's case).
+    assert.throws(() => applyChanges({}, ['from busybox']), { message: 'from is not a valid change command' });
+    assert.throws(() => applyChanges({}, ['Run x']), { message: 'Run is not a valid change command' });
     assert.throws(() => applyChanges({}, ['ONBUILD ONBUILD RUN x']), /Chaining ONBUILD/);
   });
   it('leaves the input untouched', () => {
