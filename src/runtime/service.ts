@@ -1468,11 +1468,26 @@ export class ContainerService {
   async rename(idOrName: string, newName: string): Promise<void> {
     const c = this.get(idOrName);
     if (!newName) throw invalidParameter('Neither old nor new names may be empty');
-    const name = normalizeName(newName);
-    if (name === c.name) throw invalidParameter('Renaming a container with the same name as its current name');
+    const canonical = newName.startsWith('/') ? newName : `/${newName}`;
+    if (canonical === c.name) throw invalidParameter('Renaming a container with the same name as its current name');
+    // moby's rename wraps what reserveName refuses (kind kept); the name it checks has its "/".
+    const allocating = (err: unknown): never => {
+      if (err instanceof EngineError) throw new EngineError(err.kind, `Error when allocating new name: ${err.message}`, { cause: err });
+      throw err;
+    };
+    let name = canonical;
+    try {
+      name = normalizeName(canonical);
+    } catch (err) {
+      allocating(err);
+    }
     await this.lock.run(c.id, async () => {
       const old = c.rec.Name;
-      this.containers.reserveName(name, c.id);
+      try {
+        this.containers.reserveName(name, c.id);
+      } catch (err) {
+        allocating(err);
+      }
       c.rec.Name = name;
       this.containers.releaseName(old, c.id);
       try {

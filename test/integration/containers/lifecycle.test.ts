@@ -133,6 +133,13 @@ describe('container lifecycle through the docker CLI', { skip: skipContainers },
     assert.equal((await inspect(d, id)).Name, '/renamed');
     const self = await d.docker(['rename', 'renamed', 'renamed']);
     assert.match(self.stderr, /Renaming a container with the same name as its current name/);
+    // What the name reservation refuses comes wrapped, as moby's rename does.
+    const badName = await d.docker(['rename', 'renamed', 'bad name']);
+    assert.equal(badName.stderr, 'Error response from daemon: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named renamed\n');
+    const holder = (await d.docker(['create', '--name', 'holder', 'busybox'])).stdout.trim();
+    const taken = await d.docker(['rename', 'renamed', 'holder']);
+    assert.equal(taken.stderr, `Error response from daemon: Error when allocating new name: Conflict. The container name "/holder" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.\nError: failed to rename container named renamed\n`);
+    await d.docker(['rm', 'holder']);
 
     assert.equal((await d.docker(['kill', 'renamed'])).code, 0);
     st = (await inspect(d, id)).State;
