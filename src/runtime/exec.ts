@@ -74,7 +74,8 @@ export class ExecManager {
     const rec = this.containers.record(idOrName);
     if (!body.Cmd || body.Cmd.length === 0) throw invalidParameter('No exec command specified');
     if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
-    if (rec.State.Paused) throw conflict(`Container ${rec.ID} is paused, unpause the container before exec`);
+    // moby's getActiveContainer names a paused container as the client did (errExecPaused(name)).
+    if (rec.State.Paused) throw conflict(`Container ${idOrName} is paused, unpause the container before exec`);
     if (rec.State.Restarting) throw conflict(`Container ${rec.ID} is restarting, wait until the container is running`);
     if (!rec.State.Running) throw conflict(`container ${rec.ID} is not running`);
     const id = generateId();

@@ -115,6 +115,9 @@ describe('container lifecycle through the docker CLI', { skip: skipContainers },
     assert.match((await d.docker(['ps', '--format', '{{.Status}}', '--filter', 'name=worker'])).stdout, /\(Paused\)/);
     const again = await d.docker(['pause', 'worker']);
     assert.match(again.stderr, new RegExp(`Container ${id} is already paused`));
+    // exec into a paused container: dockerd names it as given.
+    const execPaused = await d.docker(['exec', 'worker', 'true']);
+    assert.equal(execPaused.stderr, 'Error response from daemon: Container worker is paused, unpause the container before exec\n');
     assert.equal((await d.docker(['unpause', 'worker'])).code, 0);
     st = (await inspect(d, 'worker')).State;
     assert.equal(st.Status, 'running');
