@@ -385,8 +385,12 @@ export class ImageService {
 
   // --- inspect and history ----------------------------------------------------------
 
-  /** GET /images/{name}/json, the ImageInspect shape of API 1.47. */
-  async inspect(name: string): Promise<Record<string, unknown>> {
+  /**
+   * GET /images/{name}/json, the ImageInspect shape of API 1.47; `legacy`
+   * adds what older API versions still get from dockerd: Container and
+   * ContainerConfig below 1.45, VirtualSize (= Size) below 1.44.
+   */
+  async inspect(name: string, legacy: { containerConfig?: boolean; virtualSize?: boolean } = {}): Promise<Record<string, unknown>> {
     const img = this.get(name);
     const { tags, digests } = this.repoTagsAndDigests(img.id);
     const c = img.config;
@@ -398,6 +402,13 @@ export class ImageService {
       Parent: img.record.parent ?? '',
       Comment: typeof c.comment === 'string' ? c.comment : '',
       Created: c.created ?? '',
+      ...(legacy.containerConfig
+        ? {
+            Container: typeof c.container === 'string' ? c.container : '',
+            // A zero container.Config when the image has none (moby serialises the struct, not a pointer).
+            ContainerConfig: containerConfigJson(c.container_config ?? {}, null),
+          }
+        : {}),
       DockerVersion: typeof c.docker_version === 'string' ? c.docker_version : '',
       Author: c.author ?? '',
       Config: dockerContainerConfig(c.config),
@@ -407,6 +418,7 @@ export class ImageService {
     out.Os = c.os;
     if (c['os.version']) out.OsVersion = c['os.version'];
     out.Size = img.record.size;
+    if (legacy.virtualSize) out.VirtualSize = img.record.size;
     out.GraphDriver = graph;
     out.RootFS = { Type: c.rootfs.type || 'layers', Layers: [...c.rootfs.diff_ids] };
     out.Metadata = { LastTagTime: img.record.lastTagTime ?? ZERO_TIME };

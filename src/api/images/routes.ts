@@ -92,7 +92,7 @@ export class ImageRoutes implements RouteGroup {
   }
 
   private async inspect(ctx: RequestContext): Promise<void> {
-    ctx.json(200, await this.images.inspect(ctx.param('name')));
+    ctx.json(200, await this.images.inspect(ctx.param('name'), { containerConfig: !ctx.versionAtLeast('1.45'), virtualSize: !ctx.versionAtLeast('1.44') }));
   }
 
   private history(ctx: RequestContext): void {

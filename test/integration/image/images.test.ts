@@ -105,6 +105,20 @@ describe('images through the docker CLI', { skip }, () => {
     assert.deepEqual(img!.RepoTags, ['busybox:latest']);
     assert.deepEqual((img!.Config as { Cmd: string[] }).Cmd, ['sh']);
     assert.equal((img!.RootFS as { Type: string }).Type, 'layers');
+    // Older API versions still get what dockerd gave them: Container and ContainerConfig
+    // (a zero container.Config here) below 1.45, VirtualSize below 1.44, in ImageInspect's order.
+    const v141 = (await d.api('GET', '/v1.41/images/busybox/json')).json as Record<string, unknown>;
+    assert.deepEqual(Object.keys(v141), ['Id', 'RepoTags', 'RepoDigests', 'Parent', 'Comment', 'Created', 'Container', 'ContainerConfig', 'DockerVersion', 'Author', 'Config', 'Architecture', 'Os', 'Size', 'VirtualSize', 'GraphDriver', 'RootFS', 'Metadata']);
+    assert.equal(v141.Container, '');
+    assert.deepEqual(v141.ContainerConfig, {
+      Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false,
+      Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null,
+    });
+    assert.equal(v141.VirtualSize, v141.Size);
+    const v144 = (await d.api('GET', '/v1.44/images/busybox/json')).json as Record<string, unknown>;
+    assert.deepEqual(['Container' in v144, 'ContainerConfig' in v144, 'VirtualSize' in v144], [true, true, false]);
+    const v147 = (await d.api('GET', '/v1.47/images/busybox/json')).json as Record<string, unknown>;
+    assert.deepEqual(['Container' in v147, 'ContainerConfig' in v147, 'VirtualSize' in v147], [false, false, false]);
     const hist = await d.docker(['history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}', 'busybox']);
     assert.equal(hist.code, 0, hist.stderr);
     const lines = hist.stdout.trim().split('\n');
