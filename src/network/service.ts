@@ -1270,7 +1270,8 @@ export class NetworkService implements DnsDirectory, NetworkAttacher {
       const key = Object.keys(configured).find((k) => k === st.rec.name || k === st.rec.id || (k === 'default' && st.rec.isDefaultBridge));
       if (!ctr.running || !sb) {
         if (!key && !(st.rec.isDefaultBridge && (ctr.networkMode === 'default' || ctr.networkMode === 'bridge'))) {
-          throw systemError(`container ${ctr.id} is not connected to network ${st.rec.name}`);
+          // moby words the stopped case "to the network" (DisconnectFromNetwork), the running one "to network".
+          throw systemError(`container ${ctr.id} is not connected to the network ${st.rec.name}`);
         }
         if (key) delete configured[key];
         await this.directory!.networksChanged(ctr.id, { endpoints: configured });

@@ -333,6 +333,8 @@ describe('network plumbing', { skip: !root || !haveTools ? 'needs root, nft and 
     dir.add(sleepyReq, false);
     await svc.connect('side', 'sleepy', { Aliases: ['zz'] });
     assert.deepEqual(dir.changes.at(-1)!.change, { endpoints: { side: { Aliases: ['zz'] } } });
+    // Stopped and not connected: moby's wording for that case has "the network".
+    await assert.rejects(svc.disconnect('bridge', 'sleepy', false), (err: Error) => err.message === `container ${sleepyReq.containerId} is not connected to the network bridge`);
   });
 
   test('addresses, published ports and names survive a daemon restart', async () => {
