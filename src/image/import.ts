@@ -17,6 +17,8 @@ export interface ImportOptions {
   repo?: string;
   tag?: string;
   message?: string;
+  /** `fromSrc` as the client gave it ("-" for the request body, else a URL): the default comment names it. */
+  sourceName?: string;
   changes?: string[];
   /** `os/arch[/variant]`; default the host's. */
   platform?: string;
@@ -70,13 +72,15 @@ export async function importImage(svc: ImageService, opts: ImportOptions): Promi
     const releaseLease = svc.lease([blob.digest]);
     try {
       const created = new Date().toISOString();
+      // moby's ImportImage: without -m the comment says where the layer came from ("Imported from -").
+      const comment = opts.message || (opts.sourceName !== undefined ? `Imported from ${opts.sourceName}` : '');
       const config: ImageConfig = {
         architecture,
-        ...(opts.message ? { comment: opts.message } : {}),
+        ...(comment ? { comment } : {}),
         config: containerConfig,
         created,
         docker_version: berthVersion,
-        history: [{ created, ...(opts.message ? { comment: opts.message } : {}) }],
+        history: [{ created, ...(comment ? { comment } : {}) }],
         os,
         ...(variant ? { variant } : {}),
         rootfs: { type: 'layers', diff_ids: reg.diffIds },

@@ -131,6 +131,7 @@ export class ImageRoutes implements RouteGroup {
           repo: ctx.queryString('repo'),
           tag: ctx.queryString('tag'),
           message: ctx.queryString('message'),
+          sourceName: fromSrc,
           changes,
           platform: ctx.queryString('platform') || undefined,
         });

@@ -153,6 +153,11 @@ describe('images through the docker CLI', { skip }, () => {
     assert.match(imp.stdout.trim(), /^sha256:[a-f0-9]{64}$/);
     const cfg = await d.docker(['image', 'inspect', '-f', '{{json .Config.Cmd}} {{json .Config.Env}} {{.Comment}}', 'imp:1']);
     assert.equal(cfg.stdout.trim(), '["echo","hi"] ["A=b"] imported here');
+    // Without -m, dockerd's comment names the source ("-": the CLI sends the file as the body).
+    const plain = (await d.docker(['import', path.join(work, 'rootfs.tar'), 'imp:plain'])).stdout.trim();
+    assert.equal((await d.docker(['image', 'inspect', '-f', '{{.Comment}}', plain])).stdout, 'Imported from -\n');
+    assert.equal((await d.docker(['history', '--format', '{{.Comment}}', plain])).stdout, 'Imported from -\n');
+    await d.docker(['rmi', 'imp:plain']);
     const ids = async (): Promise<string> => (await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).stdout.trim().split('\n').sort().join('\n');
     const before = await ids();
     assert.equal((await d.docker(['save', '-o', file, 'busybox', 'imp:1'])).code, 0);
