@@ -12,7 +12,7 @@ import { promises as fs, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { conflict, errorMessage, EngineError, invalidParameter, notFound, notModified, systemError } from '../common/errors.js';
+import { conflict, errorMessage, EngineError, invalidParameter, isEngineError, notFound, notModified, systemError } from '../common/errors.js';
 import type { EventPublisher } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import { formatRfc3339Nano, nanoOf, nowNano, ZERO_TIME } from '../common/time.js';
@@ -1695,8 +1695,17 @@ export class ContainerService {
     const sorted = this.containers.all().sort((a, b) => (nanoOf(b.rec.Created) > nanoOf(a.rec.Created) ? 1 : -1));
     let beforeNs: bigint | undefined;
     let sinceNs: bigint | undefined;
-    for (const v of f.get('before')) beforeNs = nanoOf(this.get(v).rec.Created);
-    for (const v of f.get('since')) sinceNs = nanoOf(this.get(v).rec.Created);
+    // moby's idOrNameFilter answers with its container view's own error: "no such container X".
+    const reference = (v: string): bigint => {
+      try {
+        return nanoOf(this.get(v).rec.Created);
+      } catch (err) {
+        if (isEngineError(err, 'not-found')) throw notFound(`no such container ${v}`);
+        throw err;
+      }
+    };
+    for (const v of f.get('before')) beforeNs = reference(v);
+    for (const v of f.get('since')) sinceNs = reference(v);
     const all = opts.all || opts.limit > 0 || beforeNs !== undefined || sinceNs !== undefined || f.has('status') || f.has('exited');
     const out: ContainerRecord[] = [];
     for (const c of sorted) {

@@ -186,6 +186,8 @@ describe('container lifecycle through the docker CLI', { skip: skipContainers },
     assert.deepEqual(await names(['-a', '--filter', 'ancestor=busybox']), ['ps-a', 'ps-b', 'ps-c']);
     assert.deepEqual(await names(['-a', '--filter', 'since=ps-b']), ['ps-c']);
     assert.deepEqual(await names(['-a', '--filter', 'before=ps-b']), ['ps-a']);
+    const unknownRef = await d.docker(['ps', '-a', '--filter', 'before=nosuch']);
+    assert.deepEqual([unknownRef.code, unknownRef.stderr], [1, 'Error response from daemon: no such container nosuch\n']);
     assert.equal((await names(['-a', '-n', '1'])).length, 1);
     const bad = await d.docker(['ps', '--filter', 'status=sleepy']);
     assert.match(bad.stderr, /invalid filter 'status=sleepy'/);
