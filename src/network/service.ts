@@ -829,9 +829,25 @@ export class NetworkService implements DnsDirectory, NetworkAttacher {
     return out;
   }
 
-  /** Docker's create-time checks of the networks and endpoint settings. */
+  /**
+   * Docker's create-time checks of the endpoint settings. A network that does
+   * not exist (yet) is not refused here: moby's validateNetworkingConfig skips
+   * it and the start says "network x not found" (a 404 at create would make
+   * `docker run` try to pull the image).
+   */
   async validate(req: NetworkRequest): Promise<void> {
-    for (const { st, cfg } of this.networksOf(req)) this.checkEndpointConfig(st, cfg);
+    let pairs: Array<{ st: NetState; cfg: EndpointSettings }>;
+    try {
+      pairs = this.networksOf(req);
+    } catch (err) {
+      if (!isEngineError(err, 'not-found')) throw err;
+      pairs = [];
+      for (const [key, cfg] of Object.entries(req.endpoints ?? {})) {
+        const st = this.tryFind(key === 'default' ? 'bridge' : key);
+        if (st) pairs.push({ st, cfg: cfg ?? {} });
+      }
+    }
+    for (const { st, cfg } of pairs) this.checkEndpointConfig(st, cfg);
   }
 
   private checkEndpointConfig(st: NetState, cfg: EndpointSettings): void {

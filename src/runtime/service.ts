@@ -574,10 +574,12 @@ export class ContainerService {
       const other = this.get(mode.slice('container:'.length));
       if (other.id === id) throw invalidParameter('cannot join own network');
     } else if (!netMode.isHost(mode) && mode !== 'none') {
-      const attacher = this.deps.networks.for(mode);
+      // An unknown network is the start's error, not the create's (moby: the network
+      // may be created in between; a 404 here would make docker run pull the image).
+      const attacher = this.networkAttacherIfKnown(mode);
       const endpoints: Record<string, EndpointSettings> = {};
       for (const [k, v] of Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {})) if (v) endpoints[k] = v;
-      await attacher.validate?.({ ...this.networkRequestFor(id, name, config, hc), endpoints });
+      await attacher?.validate?.({ ...this.networkRequestFor(id, name, config, hc), endpoints });
     }
 
     const endpointsConfig: Record<string, EndpointSettings> = {};
@@ -1460,6 +1462,16 @@ export class ContainerService {
       await fs.rm(this.bundleDir(id), { recursive: true, force: true });
     } catch (err) {
       this.log.error('failed to remove container files', { container: id, err: errorMessage(err) });
+    }
+  }
+
+  /** The attacher serving a network mode, or undefined when no network of that name exists (yet). */
+  private networkAttacherIfKnown(mode: string): NetworkAttacher | undefined {
+    try {
+      return this.deps.networks.for(mode);
+    } catch (err) {
+      if (isEngineError(err, 'not-found')) return undefined;
+      throw err;
     }
   }
 

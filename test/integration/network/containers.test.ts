@@ -181,6 +181,18 @@ describe('container networking with the docker CLI', { skip: !root || !haveDocke
     assert.notEqual(after1.code, 0);
   });
 
+  test('a network that does not exist fails the start, not the create (docker run must not try to pull)', async (t) => {
+    const run = await d.docker(['run', '--name', 'nonet', '--network', 'nosuchnet', 'busybox', 'true']);
+    assert.equal(run.code, 125);
+    assert.equal(run.stderr, "docker: Error response from daemon: network nosuchnet not found\n\nRun 'docker run --help' for more information\n");
+    const st = (await docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}', 'nonet'])).trim();
+    assert.equal(st, 'created 128 network nosuchnet not found');
+    await docker(['rm', 'nonet']);
+    // Endpoint settings of networks that do exist are still checked at create.
+    const ip = await d.docker(['create', '--network', 'bridge', '--ip', '10.0.0.9', 'busybox']);
+    assert.match(ip.stderr, /user specified IP address is supported on user defined networks only/);
+  });
+
   test('network rm of a network in use fails with 409 and docker\'s text', async (t) => {
     const r = await d.api('DELETE', '/v1.47/networks/app');
     assert.equal(r.status, 409);
