@@ -571,8 +571,9 @@ export class ContainerService {
     const mode = hc.NetworkMode ?? 'default';
     finalizeConfig(config, id, { hostNetwork: netMode.isHost(mode), hostHostname: os.hostname(), imageRef: userConfig.Image });
     if (netMode.isContainer(mode)) {
-      const other = this.get(mode.slice('container:'.length));
-      if (other.id === id) throw invalidParameter('cannot join own network');
+      // A missing container is the start's "No such container" (dockerd creates; a 404 here would make docker run pull).
+      const other = this.containers.find(mode.slice('container:'.length));
+      if (other?.id === id) throw invalidParameter('cannot join own network');
     } else if (!netMode.isHost(mode) && mode !== 'none') {
       // An unknown network is the start's error, not the create's (moby: the network
       // may be created in between; a 404 here would make docker run pull the image).

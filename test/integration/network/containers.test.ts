@@ -188,6 +188,9 @@ describe('container networking with the docker CLI', { skip: !root || !haveDocke
     const st = (await docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}', 'nonet'])).trim();
     assert.equal(st, 'created 128 network nosuchnet not found');
     await docker(['rm', 'nonet']);
+    // The same for --network container:<missing>.
+    const shared = await d.docker(['run', '--rm', '--network', 'container:nosuchctr', 'busybox', 'true']);
+    assert.deepEqual([shared.code, shared.stderr], [125, "docker: Error response from daemon: No such container: nosuchctr\n\nRun 'docker run --help' for more information\n"]);
     // Endpoint settings of networks that do exist are still checked at create.
     const ip = await d.docker(['create', '--network', 'bridge', '--ip', '10.0.0.9', 'busybox']);
     assert.match(ip.stderr, /user specified IP address is supported on user defined networks only/);
