@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { DiskUsage, DiskUsageType, SystemBackend } from '../api/system/routes.js';
 import { berthVersion, gitCommit } from '../common/version.js';
 import { writeFileAtomic } from '../common/fsutil.js';
-import type { DaemonConfig } from './config.js';
+import { defaultConfig } from './config.js';
+import type { AddressPool, DaemonConfig } from './config.js';
 import type { HostInfo } from './host-info.js';
 
 /** Figures the engine's services contribute to /info. */
@@ -163,7 +164,10 @@ export class DaemonSystem implements SystemBackend {
       RuncCommit: { ID: toolVersion('runc').commit, Expected: toolVersion('runc').commit },
       InitCommit: { ID: toolVersion('tini').commit, Expected: toolVersion('tini').commit },
       SecurityOptions: ['name=seccomp,profile=builtin', ...(this.host.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
-      DefaultAddressPools: cfg.defaultAddressPools.map((p) => ({ Base: p.base, Size: p.size })),
+      // dockerd reports the pools only when they were configured (omitempty), and `docker info` then lists them.
+      ...(sameAddressPools(cfg.defaultAddressPools, defaultConfig().defaultAddressPools)
+        ? {}
+        : { DefaultAddressPools: cfg.defaultAddressPools.map((p) => ({ Base: p.base, Size: p.size })) }),
       CDISpecDirs: [],
       Warnings: this.sources.warnings(),
     };
@@ -228,4 +232,8 @@ function runtimeVersion(bin: string): string {
 }
 function conmonVersion(): string {
   return runtimeVersion('conmon');
+}
+
+function sameAddressPools(a: readonly AddressPool[], b: readonly AddressPool[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.base === b[i]?.base && p.size === b[i]?.size);
 }

@@ -101,7 +101,7 @@ export interface PreparedNetwork {
 export interface NetworkAttacher {
   /** True when this attacher serves the mode (a name like "bridge" or a network name or ID). */
   supports(networkMode: string): boolean;
-  /** At create: refuse unknown networks (404 "network x not found") and bad endpoint settings. */
+  /** At create: refuse bad endpoint settings. A network that does not exist is not refused here: as moby, create succeeds and start fails ("network x not found"), so the CLI does not mistake it for a missing image and pull. */
   validate?(req: NetworkRequest): Promise<void>;
   /** Before the OCI runtime creates the container. */
   prepare(req: NetworkRequest): Promise<PreparedNetwork>;

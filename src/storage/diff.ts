@@ -127,14 +127,16 @@ export async function overlayChanges(upper: string, lowers: string[]): Promise<C
         }
         kind = 'C';
       }
-      if (stats.isDirectory()) changedDirs.add(path);
-      if (kind === 'A' || kind === 'D') {
-        const parent = `/${parentOf(child)}`;
-        if (parent !== '/' && !changedDirs.has(parent)) {
-          changes.push({ path: parent, kind: 'C' });
-          changedDirs.add(parent);
-        }
+      // Every directory above a change is reported changed, as dockerd's naive diff does (the one
+      // it uses on kernels with overlay redirect_dir, this one included): `C /etc` before `A /etc/x`.
+      const ancestors = child.split('/').slice(0, -1);
+      for (let depth = 1; depth <= ancestors.length; depth++) {
+        const dir = `/${ancestors.slice(0, depth).join('/')}`;
+        if (changedDirs.has(dir)) continue;
+        changes.push({ path: dir, kind: 'C' });
+        changedDirs.add(dir);
       }
+      if (stats.isDirectory()) changedDirs.add(path);
       changes.push({ path, kind });
       if (kind === 'D' && stats.isDirectory()) {
         // An opaque directory: report what it now holds as added.
