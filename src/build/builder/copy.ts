@@ -11,12 +11,14 @@ import { TarReader } from '../../storage/tar/reader.js';
 import { emptyHeader, type TarHeader } from '../../storage/tar/header.js';
 import type { TarMember } from '../../storage/tar/writer.js';
 import { cleanPath, PatternMatcher } from '../dockerignore.js';
-import type { SourceNode, SourceType } from './context.js';
+import { nodeData, type SourceNode, type SourceType } from './context.js';
 
 /** What COPY reads from: the build context, or another stage's (or image's) root filesystem. */
 export interface SourceTree {
   get(rel: string): Promise<SourceNode | undefined>;
   children(rel: string): Promise<SourceNode[]>;
+  /** children(), synchronously, for a tree held in memory (the context): hashing it takes no await per file. */
+  childrenSync?(rel: string): SourceNode[];
 }
 
 /** A source tree over a host directory (a mounted image root filesystem). */
@@ -57,7 +59,17 @@ export class HostTree implements SourceTree {
 
 /** Adapts the (synchronous, in-memory) build context. */
 export function contextTree(ctx: { get(rel: string): SourceNode | undefined; children(rel: string): SourceNode[] }): SourceTree {
-  return { get: async (rel) => ctx.get(rel), children: async (rel) => ctx.children(rel) };
+  return { get: async (rel) => ctx.get(rel), children: async (rel) => ctx.children(rel), childrenSync: (rel) => ctx.children(rel) };
+}
+
+/** A file's content hash from memory; undefined when it would need reading from the host. */
+function contentHashInMemory(node: SourceNode): string | undefined {
+  if (node.type !== 'file') return '';
+  if (node.contentHash) return node.contentHash;
+  if (!node.data && !node.chunks) return node.hostPath ? undefined : (node.contentHash = createHash('sha256').digest('hex'));
+  const hash = createHash('sha256');
+  for (const chunk of node.data ? [node.data] : node.chunks!) hash.update(chunk);
+  return (node.contentHash = hash.digest('hex'));
 }
 
 async function contentHashOf(node: SourceNode): Promise<string> {
@@ -65,6 +77,7 @@ async function contentHashOf(node: SourceNode): Promise<string> {
   if (node.contentHash) return node.contentHash;
   const hash = createHash('sha256');
   if (node.data) hash.update(node.data);
+  else if (node.chunks) for (const chunk of node.chunks) hash.update(chunk);
   else if (node.hostPath) hash.update(await fs.readFile(node.hostPath));
   node.contentHash = hash.digest('hex');
   return node.contentHash;
@@ -158,10 +171,17 @@ export async function sourcesHash(sources: ResolvedSource[], inline: InlineSourc
   const matcher = excludes.length ? new PatternMatcher(excludes) : undefined;
   for (const src of sources) {
     const hash = createHash('sha256');
+    const line = (node: SourceNode, rel: string, content: string): string =>
+      `${rel}\0${node.type}\0${node.mode.toString(8)}\0${node.uid}:${node.gid}\0${node.linkname}\0${content}\n`;
     const add = async (node: SourceNode, rel: string): Promise<void> => {
-      hash.update(`${rel}\0${node.type}\0${node.mode.toString(8)}\0${node.uid}:${node.gid}\0${node.linkname}\0${await contentHashOf(node)}\n`);
+      hash.update(line(node, rel, await contentHashOf(node)));
     };
-    if (src.node.type === 'directory') {
+    const inMemory = src.node.type === 'directory' ? directoryLinesInMemory(src.tree, src.node, matcher, line) : undefined;
+    if (inMemory !== undefined) {
+      // The same bytes as the walk below, in one update.
+      hash.update(inMemory);
+      parts.push({ kind: 'dir', hex: hash.digest('hex') });
+    } else if (src.node.type === 'directory') {
       const walk = async (dir: SourceNode, prefix: string): Promise<void> => {
         for (const child of await src.tree.children(dir.rel)) {
           const rel = prefix ? `${prefix}/${basename(child.rel)}` : basename(child.rel);
@@ -188,6 +208,34 @@ export async function sourcesHash(sources: ResolvedSource[], inline: InlineSourc
 }
 
 const basename = (rel: string): string => rel.slice(rel.lastIndexOf('/') + 1);
+
+/**
+ * A directory's hash input (its own line, then every node below it, depth
+ * first in name order) built without awaiting, for a tree in memory;
+ * undefined when a file would have to be read from the host.
+ */
+function directoryLinesInMemory(
+  tree: SourceTree,
+  dir: SourceNode,
+  matcher: PatternMatcher | undefined,
+  line: (node: SourceNode, rel: string, content: string) => string,
+): string | undefined {
+  if (!tree.childrenSync) return undefined;
+  const children = tree.childrenSync.bind(tree);
+  const lines: string[] = [line(dir, '.', '')];
+  const walk = (parent: SourceNode, prefix: string): boolean => {
+    for (const child of children(parent.rel)) {
+      const rel = prefix ? `${prefix}/${basename(child.rel)}` : basename(child.rel);
+      if (matcher?.matchesOrParentMatches(rel)) continue;
+      const content = contentHashInMemory(child);
+      if (content === undefined) return false;
+      lines.push(line(child, rel, content));
+      if (child.type === 'directory' && !walk(child, rel)) return false;
+    }
+    return true;
+  };
+  return walk(dir, '') ? lines.join('') : undefined;
+}
 
 // ---------------------------------------------------------------------------
 // Writing into a root filesystem
@@ -330,7 +378,8 @@ export async function copyInto(root: string, sources: ResolvedSource[], inline: 
     }
     if (existing) await fs.rm(target, { recursive: true, force: true });
     if (node.type === 'file') {
-      if (node.data) await fs.writeFile(target, node.data, { mode: 0o600 });
+      const content = node.data ?? node.chunks;
+      if (content) await fs.writeFile(target, content, { mode: 0o600 });
       else if (node.hostPath) await fs.copyFile(node.hostPath, target);
       else await fs.writeFile(target, '');
       await fs.chown(target, owner.uid, owner.gid);
@@ -390,7 +439,8 @@ export async function copyInto(root: string, sources: ResolvedSource[], inline: 
 }
 
 async function headOf(node: SourceNode, n: number): Promise<Buffer> {
-  if (node.data) return node.data.subarray(0, n);
+  const data = nodeData(node);
+  if (data) return data.subarray(0, n);
   if (!node.hostPath) return Buffer.alloc(0);
   const h = await fs.open(node.hostPath, 'r');
   try {
@@ -412,6 +462,7 @@ async function isArchive(node: SourceNode): Promise<boolean> {
 
 async function* nodeBytes(node: SourceNode): AsyncGenerator<Uint8Array> {
   if (node.data) yield node.data;
+  else if (node.chunks) yield* node.chunks;
   else if (node.hostPath) for await (const chunk of (await fs.open(node.hostPath)).createReadStream()) yield chunk as Buffer;
 }
 
@@ -516,7 +567,7 @@ export async function copyAsLayer(root: string, sources: ResolvedSource[], inlin
       file = linked;
     }
     if (file.type === 'file') {
-      members.push({ header: header(rel, 'file', mode, file.mtime, file.size), body: file.data ?? (file.hostPath ? fileChunks(file.hostPath) : Buffer.alloc(0)) });
+      members.push({ header: header(rel, 'file', mode, file.mtime, file.size), body: file.data ?? (file.chunks ? pieces(file.chunks) : file.hostPath ? fileChunks(file.hostPath) : Buffer.alloc(0)) });
     } else if (file.type === 'symlink') {
       members.push({ header: header(rel, 'symlink', 0o777, file.mtime, 0, file.linkname) });
     }
@@ -556,6 +607,10 @@ export async function copyAsLayer(root: string, sources: ResolvedSource[], inlin
     if (!(await addNode({ get: async () => undefined, children: async () => [] }, node, target))) return undefined;
   }
   return members;
+}
+
+async function* pieces(chunks: readonly Buffer[]): AsyncGenerator<Uint8Array> {
+  yield* chunks;
 }
 
 async function* fileChunks(file: string): AsyncGenerator<Uint8Array> {

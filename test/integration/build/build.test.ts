@@ -8,7 +8,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs, utimesSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import { emptyHeader } from '../../../src/storage/tar/header.js';
+import { tarBytes, type TarMember } from '../../../src/storage/tar/writer.js';
 import { startBuildSetup, writeTree, type BuildSetup } from '../../helpers/busybox-daemon.js';
 import { haveDockerCli, type RunResult, type TestDaemon } from '../../helpers/daemon.js';
 
@@ -174,6 +177,84 @@ test('a Dockerfile from outside the context (the CLI renames it into the tar)', 
   const res = await build(['-f', path.join(outside, 'Dockerfile')], dir);
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /Running in [0-9a-f]{12}\nf\.txt\nfrom context\n/);
+});
+
+test('a Dockerfile on stdin (-f -) with a context directory', { skip }, async () => {
+  const dir = path.join(work, 'stdin-df');
+  await writeTree(dir, { 'f.txt': 'from context\n' });
+  const res = await d.docker(['build', '-f', '-', dir], { env, timeoutMs: 120_000, input: 'FROM busybox\nCOPY f.txt /f.txt\nRUN cat /f.txt\n' });
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /Running in [0-9a-f]{12}\nfrom context\n/);
+});
+
+interface RawBuild {
+  status: number;
+  text: string;
+}
+
+/**
+ * POST /build with `tar` as a chunked body sent `pieceSize` bytes at a time,
+ * `delayMs` apart (a slow client); `abortAfter` bytes: the client goes away.
+ */
+function postContext(tar: Buffer, query: string, pieceSize: number, delayMs: number, abortAfter?: number): Promise<RawBuild> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: d.socket, path: `/v1.47/build?${query}`, method: 'POST', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', (err) => (abortAfter === undefined ? reject(err) : resolve({ status: 0, text: String(err) })));
+    let sent = 0;
+    const next = (): void => {
+      if (abortAfter !== undefined && sent >= abortAfter) {
+        req.destroy();
+        resolve({ status: 0, text: 'aborted' });
+        return;
+      }
+      if (sent >= tar.length) {
+        req.end();
+        return;
+      }
+      req.write(tar.subarray(sent, sent + pieceSize));
+      sent += pieceSize;
+      setTimeout(next, delayMs);
+    };
+    next();
+  });
+}
+
+async function contextTar(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const members: TarMember[] = Object.entries(files).map(([name, content]) => {
+    const body = Buffer.from(content);
+    return { header: { ...emptyHeader(name, 'file'), size: body.length, mode: 0o644, mtime: 1_700_000_000 }, body };
+  });
+  const parts: Buffer[] = [];
+  for await (const chunk of tarBytes(members)) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+test('a context sent slowly in small pieces builds as one sent at once; a truncated one is an HTTP error; a client leaving mid-context leaves nothing', { skip }, async () => {
+  const big = Buffer.alloc(300_000, 'x');
+  const tar = await contextTar({ Dockerfile: 'FROM busybox\nCOPY . /ctx\nRUN wc -c /ctx/big /ctx/small\n', big, small: 'small\n' });
+  const slow = await postContext(tar, 't=slowctx', 4096, 1);
+  assert.equal(slow.status, 200, slow.text);
+  assert.match(slow.text, /300000 \/ctx\/big\\n/);
+  assert.match(slow.text, /Successfully tagged slowctx:latest/);
+  // The same context again, in 1000-byte pieces: all cached (the content hash does not depend on how it arrived).
+  const again = await postContext(tar, 't=slowctx', 1000, 0);
+  assert.equal(again.text.split('Using cache').length - 1, 2, again.text);
+
+  // Cut inside the big file's data: dockerd's "Error processing tar file", as an HTTP error before any output.
+  const truncated = await postContext(tar.subarray(0, 2048 + 100_000), 't=truncated', 8192, 0);
+  assert.equal(truncated.status, 400, truncated.text);
+  assert.deepEqual(JSON.parse(truncated.text), { message: 'Error processing tar file: archive/tar: unexpected EOF' });
+
+  await postContext(tar, 't=gone', 4096, 2, 150_000);
+  // The daemon noticed and cleaned up; it still builds.
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(await leftovers(), []);
+  const after = await postContext(tar, 't=slowctx', 65536, 0);
+  assert.equal(after.status, 200, after.text);
 });
 
 test('the cache survives a restart; builder prune empties it', { skip }, async () => {
