@@ -12,10 +12,10 @@
 // (command text with its build-arg prefix, env, workdir, user, labels...),
 // which for COPY/ADD holds the sources' content hash (`COPY file:<hex> in
 // /dest`). mtimes never enter it.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readJsonIfExists, writeJsonAtomic } from '../../common/fsutil.js';
+import { readJsonIfExists } from '../../common/fsutil.js';
 import type { ContainerConfig } from '../../common/container-config.js';
 
 export interface CacheEntry {
@@ -81,7 +81,10 @@ export function cacheKey(parentId: string, stepConfig: ContainerConfig, extra = 
 
 export class BuildCacheIndex {
   private entries = new Map<string, CacheEntry>();
-  private writing: Promise<void> = Promise.resolve();
+  /** Changes not written yet, and the write in progress (one at a time). */
+  private dirty = false;
+  private writing: Promise<void> | undefined;
+  private scheduled: NodeJS.Immediate | undefined;
 
   private constructor(private readonly file: string) {}
 
@@ -89,6 +92,10 @@ export class BuildCacheIndex {
     const dir = path.join(dataRoot, 'builder');
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const index = new BuildCacheIndex(path.join(dir, 'cache.json'));
+    // Temporary files of a write a crash interrupted.
+    for (const name of await fs.readdir(dir).catch(() => [])) {
+      if (name.startsWith('cache.json.') && name.endsWith('.tmp')) await fs.rm(path.join(dir, name), { force: true });
+    }
     const data = await readJsonIfExists<CacheFile>(index.file).catch(() => undefined);
     if (data && data.version === 1 && data.entries && typeof data.entries === 'object') {
       for (const [k, v] of Object.entries(data.entries)) if (v && typeof v.imageId === 'string') index.entries.set(k, v);
@@ -122,13 +129,53 @@ export class BuildCacheIndex {
     return [...this.entries];
   }
 
+  // A build's cache hits come in a burst (one touch per step): they make
+  // one write, started on the next turn of the event loop or by flush().
   private save(): void {
-    const snapshot: CacheFile = { version: 1, entries: Object.fromEntries(this.entries) };
-    this.writing = this.writing.then(() => writeJsonAtomic(this.file, snapshot, 0o600)).catch(() => undefined);
+    this.dirty = true;
+    if (!this.writing) this.scheduled ??= setImmediate(() => this.startWriting());
   }
 
-  /** Waits for pending writes (tests, shutdown). */
-  flush(): Promise<void> {
-    return this.writing;
+  private startWriting(): Promise<void> {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    if (!this.writing && this.dirty) this.writing = this.writeWhileDirty();
+    return this.writing ?? Promise.resolve();
+  }
+
+  /** Called with dirty set: the loop body runs at least once, so `writing` is cleared only after it was set. */
+  private async writeWhileDirty(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        const snapshot: CacheFile = { version: 1, entries: Object.fromEntries(this.entries) };
+        await writeIndex(this.file, JSON.stringify(snapshot)).catch(() => undefined);
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  /** Writes what is pending and waits for it (the end of a build, tests). */
+  async flush(): Promise<void> {
+    while (this.dirty || this.writing) await (this.writing ?? this.startWriting());
+  }
+}
+
+/**
+ * Replaces the index file by a rename, without fsync: it is a cache, and
+ * after a power cut an older (or unreadable, hence empty) index only costs
+ * cache misses, never a wrong hit (a hit also needs the image to exist and
+ * keys name the step's parent and content). This keeps two fsyncs per
+ * build off a fully cached build's path.
+ */
+async function writeIndex(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fs.writeFile(tmp, text, { mode: 0o600 });
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
   }
 }
