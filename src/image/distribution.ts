@@ -18,6 +18,7 @@
 import { createGzip } from 'node:zlib';
 import { invalidParameter, isEngineError, notFound, systemError } from '../common/errors.js';
 import {
+  blobDigestMismatch,
   createLimiter,
   decodeAuthConfig,
   parsePlatform,
@@ -74,6 +75,22 @@ function throttled(sink: ProgressSink, id: string, status: string, total: number
 
 /** A layer's bytes for its unpack: a download on its way to the content store, or a stored blob. */
 type LayerSource = TeedLayerInput | Readable;
+
+/** An iterable that opens its source when first read (and never, when only closed). */
+function lazyIterable(open: () => Promise<AsyncIterable<Uint8Array>>): AsyncIterable<Uint8Array> {
+  let iterator: AsyncIterator<Uint8Array> | undefined;
+  const lazy: AsyncIterator<Uint8Array> = {
+    next: async () => {
+      iterator ??= (await open())[Symbol.asyncIterator]();
+      return iterator.next();
+    },
+    return: async () => {
+      await iterator?.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return { [Symbol.asyncIterator]: () => lazy };
+}
 
 /** Stops a source nobody is going to read to its end. */
 function closeSource(s: LayerSource, err: unknown): void {
@@ -342,11 +359,16 @@ export class Distribution {
           owner: op.owner,
           onRegistered: async (k, reg) => {
             await op.hold(reg.chainId);
-            await downloaded[k];
-            await out(statusMessage(shortId(todo[k]!.desc.digest), 'Pull complete'));
+            // The blob was verified before its layer could register; its fsync
+            // need not hold up the layers above (all are awaited below).
+            void downloaded[k]!.then(
+              () => out(statusMessage(shortId(todo[k]!.desc.digest), 'Pull complete')),
+              () => undefined,
+            );
           },
         },
       );
+      for (const p of downloaded) await p;
     } catch (err) {
       // Layers whose unpack never began (the layer store stopped at an
       // earlier one) must not leave their downloads waiting for a reader.
@@ -373,29 +395,33 @@ export class Distribution {
       return;
     }
     const ingest = await this.svc.content.ingest({ digest: desc.digest, size: desc.size });
-    let blob;
+    let remote;
     try {
-      blob = await repo.openBlobUnverified(desc.digest);
+      remote = await repo.remoteBlob(desc.digest);
     } catch (err) {
       await ingest.abort();
       throw err;
     }
+    let persisted: Promise<unknown> | undefined;
     const input = new TeedLayerInput(
-      blob.body,
+      // Read on this thread only when no worker downloads it (see TeedLayerInput).
+      lazyIterable(async () => (await repo.openBlobUnverified(desc.digest)).body),
       {
         fd: ingest.fd,
         accept: async (got) => {
-          try {
-            // dockerd's verification message first; the size is part of the digest.
-            blob.check(got.digest);
-          } catch (err) {
+          // dockerd's verification message first; the size is part of the digest.
+          if (got.digest !== desc.digest) {
             await ingest.abort();
-            throw err;
+            throw blobDigestMismatch(desc.digest, got.digest);
           }
-          await ingest.commit(got);
+          // Judged: the unpack may succeed now. Storing (an fsync of the
+          // whole blob) goes on meanwhile; the pull waits for it at the end.
+          persisted = ingest.commit(got);
+          persisted.catch(() => undefined);
         },
       },
       {
+        remote,
         onRead: throttled(out, id, 'Downloading', desc.size),
         onConsumed: throttled(out, id, 'Extracting', desc.size),
       },
@@ -412,6 +438,7 @@ export class Distribution {
       await ingest.abort();
       return;
     }
+    await persisted;
     await out(statusMessage(id, 'Verifying Checksum'));
     await out(statusMessage(id, 'Download complete'));
   }

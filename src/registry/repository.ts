@@ -48,6 +48,35 @@ export interface BlobStream {
   size: number | undefined;
 }
 
+/** What another thread needs to GET a blob itself, as plain data (see Repository.remoteBlob). */
+export interface RemoteBlobRequest {
+  url: string;
+  /** The registry's origin: `headers` (credentials) go there only, never to a host a redirect leads to. */
+  origin: string;
+  headers: Record<string, string>;
+  /** Headers for any other origin. */
+  otherHeaders: Record<string, string>;
+  tls?: { insecureSkipVerify?: boolean; ca?: string[]; cert?: string; key?: string };
+}
+
+/** A blob to be downloaded elsewhere: the request, and how to judge what came back. */
+export interface RemoteBlob {
+  request: RemoteBlobRequest;
+  /**
+   * An answer that is not the blob (status, headers, body text, the URL
+   * that answered): the request to try instead (a 401 with a new challenge,
+   * once, as request() does), or the error dockerd reports, thrown.
+   */
+  onAnswer(answer: { status: number; headers: Record<string, string | string[] | undefined>; body: string; url: string }): Promise<RemoteBlobRequest>;
+  /** A transfer that failed without an answer (refused, reset...), worded as Go's net/http words it. */
+  transportError(url: string, cause: Error): Error;
+}
+
+/** dockerd's error for a blob whose bytes do not hash to its digest. */
+export function blobDigestMismatch(digest: string, actual: string, purpose: OpenBlobOptions['purpose'] = 'layer'): DigestMismatchError {
+  return new DigestMismatchError(verificationMessage(purpose, digest), digest, actual);
+}
+
 /** A blob's bytes straight from the response, for a caller that hashes them itself (see openBlobUnverified). */
 export interface UnverifiedBlob {
   /** The bytes as they come; a broken transfer fails with a TransportError. */
@@ -514,8 +543,59 @@ export class Repository {
       body: body(),
       size: lengthHeader !== undefined ? Number(lengthHeader) : undefined,
       check: (actual) => {
-        if (actual !== digest) throw new DigestMismatchError(verificationMessage(opts.purpose, digest), digest, actual);
+        if (actual !== digest) throw blobDigestMismatch(digest, actual, opts.purpose);
       },
+    };
+  }
+
+  /**
+   * A blob GET for another thread to make (an unpack worker downloads a
+   * layer itself, so that its bytes never pass through the main thread): the
+   * endpoint is settled and the credentials for the registry's origin taken
+   * from this session now. Nothing checks the bytes: hash them.
+   */
+  async remoteBlob(digest: string): Promise<RemoteBlob> {
+    validateDigest(digest);
+    const ep = await this.connect();
+    const session = this.session!;
+    const url = this.apiUrl(`blobs/${digest}`);
+    const origin = ep.url.origin;
+    const common = { 'user-agent': this.transport.userAgent };
+    const tls = ep.tls
+      ? {
+          ...(ep.tls.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+          ...(ep.tls.ca?.length ? { ca: [...ep.tls.ca] } : {}),
+          ...(ep.tls.cert && ep.tls.key ? { cert: ep.tls.cert, key: ep.tls.key } : {}),
+        }
+      : undefined;
+    const make = async (): Promise<RemoteBlobRequest> => {
+      let authorization: string | undefined;
+      try {
+        authorization = await session.authorization(url);
+      } catch (err) {
+        if (err instanceof AuthorizationError) throw authorizationFailure(err, urlErrorPrefix('GET', url.toString()));
+        throw err;
+      }
+      return { url: url.toString(), origin, headers: { ...common, ...(authorization ? { authorization } : {}) }, otherHeaders: common, ...(tls ? { tls } : {}) };
+    };
+    let retried = false;
+    return {
+      request: await make(),
+      onAnswer: async (answer) => {
+        const challenges = parseChallenges(answer.headers['www-authenticate']);
+        if (answer.status === 401 && !retried && new URL(answer.url).origin === origin && challenges.length > 0) {
+          // A token may have expired or lack a scope: take the new challenge, forget the token, once more.
+          session.setChallenges(origin, challenges);
+          session.invalidate(url);
+          if (!this.opts.authConfig?.registrytoken) {
+            retried = true;
+            return make();
+          }
+        }
+        if (answer.status === 404) throw new RegistryError('not-found', 'unknown blob', { httpStatus: 404 });
+        throw errorFromResponse(answer.status, answer.body, challenges);
+      },
+      transportError: (failed, cause) => new TransportError('GET', new URL(failed), cause),
     };
   }
 

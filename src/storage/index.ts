@@ -9,4 +9,5 @@ export type { DriverName } from './driver.js';
 export { detectCompression } from './compression.js';
 export type { Compression } from './compression.js';
 export { TeedLayerInput } from './layer-input.js';
-export type { BlobSink, TeedLayerInputOptions } from './layer-input.js';
+export type { BlobSink, RemoteSource, TeedLayerInputOptions } from './layer-input.js';
+export type { BlobAnswer, BlobRequest } from './unpack-protocol.js';

@@ -5,13 +5,15 @@
 //
 // Whoever reads the input does the writing and hashing: an unpack worker
 // (unpacker.ts hands it the file descriptor; the worker has the bytes in hand
-// anyway), or, when the input is iterated on this thread (no workers, or a
-// layer that already exists and whose input is only checked), the iterator
-// below. Either way the sink's accept() hears the digest and size once the
+// anyway, and with a `remote` it downloads them itself, so that they never
+// pass through this thread), or, when the input is iterated on this thread
+// (no workers, or a layer that already exists and whose input is only
+// checked), the iterator below. Either way the sink's accept() hears the digest and size once the
 // input has ended, and the unpack does not succeed unless it accepts them:
 // a blob that does not match its digest never yields a registered layer.
 import { createHash } from 'node:crypto';
 import { write } from 'node:fs';
+import type { BlobAnswer, BlobRequest } from './unpack-protocol.js';
 
 /** Where a teed blob's bytes go, and who judges them. */
 export interface BlobSink {
@@ -20,12 +22,25 @@ export interface BlobSink {
   /**
    * The sha256 digest (`sha256:<hex>`) and size of every byte that went
    * through, once the input ended. Rejects to refuse them (a digest
-   * mismatch): the unpack then fails with that error.
+   * mismatch): the unpack then fails with that error. The unpack waits for
+   * the verdict only: making the blob durable may go on after.
    */
   accept(blob: { digest: string; size: number }): Promise<void>;
 }
 
+/** A blob a worker thread may download itself instead of reading `source` (see unpack-protocol.ts). */
+export interface RemoteSource {
+  /** The first request: URL, headers (credentials for the registry's origin only), TLS settings. */
+  request: BlobRequest;
+  /** An answer that is not the blob: resolves to the request to try instead (fresh credentials), or rejects with the error to report. */
+  onAnswer(answer: BlobAnswer): Promise<BlobRequest>;
+  /** A download that failed without an answer (refused, reset...): the error to report. */
+  transportError(url: string, cause: Error): Error;
+}
+
 export interface TeedLayerInputOptions {
+  /** Lets a worker download the blob itself; `source` is read only when the input is read on this thread. */
+  remote?: RemoteSource;
   /** Bytes of the blob read from the source so far (download progress). */
   onRead?: (bytes: number) => void;
   /** Bytes of the blob the unpack has taken in so far (extraction progress). */
@@ -49,7 +64,7 @@ export class TeedLayerInput implements AsyncIterable<Uint8Array> {
   private settled = false;
 
   constructor(
-    /** The blob's bytes as they arrive (a response body). */
+    /** The blob's bytes as they arrive (a response body; opened when first read, if it has a remote). */
     readonly source: AsyncIterable<Uint8Array>,
     readonly sink: BlobSink,
     readonly options: TeedLayerInputOptions = {},

@@ -43,10 +43,10 @@ export class TarSplitWriter {
     this.done.catch(() => {});
   }
 
-  /** Records non-file bytes (headers, padding...). The buffer is copied lazily: keep it unchanged. */
+  /** Records non-file bytes (headers, padding...). Copied: the reader may reuse its buffers. */
   addMeta(bytes: Buffer): void {
     if (bytes.length === 0) return;
-    this.meta.push(bytes);
+    this.meta.push(Buffer.from(bytes));
     this.metaLength += bytes.length;
     if (this.metaLength >= FLUSH_AT) this.flushMeta();
   }

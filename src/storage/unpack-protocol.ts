@@ -4,8 +4,14 @@
 // which one; the worker reads it in place (hashing it, writing it to the
 // content store's file when the job tees, feeding it to the decompressor)
 // and hands the slot back once the decompressor has taken it in. Nothing is
-// serialized per chunk, and the main thread allocates nothing per chunk (its
-// garbage collector was a third of a pull).
+// serialized per chunk, and the main thread allocates nothing per chunk.
+//
+// A download (a job with `fetch`) does not pass through the main thread at
+// all: the worker GETs the blob itself, with the URL and headers the main
+// thread's registry session prepared, and only reports progress. A socket
+// allocates a buffer per read, and those buffers set off the main heap's
+// garbage collector (the daemon's whole heap, marked twice per 100 MB) where
+// the worker's small heap costs little to collect.
 import type { ApplyResult, WhiteoutMode } from './apply.js';
 
 export const SLOT_SIZE = 512 * 1024;
@@ -27,8 +33,31 @@ export interface TeeTarget {
   fd: number;
 }
 
+/** A blob for the worker to download (plain data; made by the main thread's registry session). */
+export interface BlobRequest {
+  url: string;
+  /** The registry's origin: `headers` (credentials) go there only, never to a host a redirect leads to. */
+  origin: string;
+  headers: Record<string, string>;
+  /** Headers for any other origin. */
+  otherHeaders: Record<string, string>;
+  tls?: { insecureSkipVerify?: boolean; ca?: string[]; cert?: string; key?: string };
+}
+
+/** A final answer to a BlobRequest that is not the blob (the main thread words the error, or asks again). */
+export interface BlobAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body, as text, up to 1 MiB. */
+  body: string;
+  /** The URL that answered (after redirects). */
+  url: string;
+}
+
 export type ToWorker =
-  | { t: 'start'; id: number; root: string; options: UnpackJobOptions; buffer: SharedArrayBuffer; tee?: TeeTarget }
+  | { t: 'start'; id: number; root: string; options: UnpackJobOptions; buffer?: SharedArrayBuffer; tee?: TeeTarget; fetch?: BlobRequest }
+  /** The request to try instead, after an answer that was not the blob. */
+  | { t: 'refetch'; id: number; fetch: BlobRequest }
   | { t: 'data'; id: number; slot: number; length: number }
   | { t: 'end'; id: number }
   | { t: 'abort'; id: number };
@@ -42,6 +71,8 @@ export interface SerializedError {
   tarFormat?: boolean;
   /** errno code, e.g. 'ENOSPC'. */
   code?: string;
+  /** The job's download failed without an answer (refused, reset...): where, and the socket's details. */
+  fetch?: { url: string; address?: string; port?: number; hostname?: string };
 }
 
 export type FromWorker =
@@ -49,5 +80,9 @@ export type FromWorker =
   | { t: 'warning'; id: number; message: string }
   /** A teeing job's input has ended: every byte is written; its sha256 and size. */
   | { t: 'blob'; id: number; digest: string; size: number }
+  /** A downloading job's bytes: received, and taken in by the unpack. */
+  | { t: 'progress'; id: number; read: number; consumed: number }
+  /** A downloading job got an answer that is not the blob; it waits for 'refetch' or 'abort'. */
+  | { t: 'answer'; id: number; answer: BlobAnswer }
   | { t: 'done'; id: number; result: ApplyResult }
   | { t: 'failed'; id: number; error: SerializedError };

@@ -2,15 +2,20 @@
 // parsing, file writes, tar-split) for the layer store off the main thread,
 // several jobs at once. Protocol in unpack-protocol.ts.
 //
-// A job's compressed bytes are used where they lie in the shared slots: a
-// teeing job hashes them and writes them to the content store's file as
-// each slot arrives, and the decompressor reads them in place; the slot goes
-// back once the decompressor is done with it. Only a plain (uncompressed)
-// tar is copied out of its slot, because the tar reader keeps slices of what
-// it reads while the files are being written.
+// A job's compressed bytes come from the main thread's shared slots, or
+// from the worker's own download of the blob. Either way they are used where
+// they lie: a teeing job hashes them and writes them to the content store's
+// file as they arrive, and the decompressor reads them in place; a slot goes
+// back (a download reads on) once the decompressor is done with them. Only a
+// plain (uncompressed) tar from the slots is copied out, because the tar
+// reader keeps slices of what it reads while the files are being written.
 import { createHash, type Hash } from 'node:crypto';
 import { writeSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { connect as netConnect, isIP } from 'node:net';
 import type { Transform } from 'node:stream';
+import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import { parentPort } from 'node:worker_threads';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { EngineError, errnoCode, errorMessage } from '../common/errors.js';
@@ -18,68 +23,151 @@ import { applyLayer } from './apply.js';
 import { detectCompression, type Compression } from './compression.js';
 import { TarFormatError } from './tar/header.js';
 import { TarSplitWriter } from './tarsplit.js';
-import { SLOT_SIZE, type FromWorker, type SerializedError, type TeeTarget, type ToWorker } from './unpack-protocol.js';
+import { SLOT_SIZE, type BlobRequest, type FromWorker, type SerializedError, type TeeTarget, type ToWorker } from './unpack-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('unpack-worker.ts runs as a worker thread');
 const send = (message: FromWorker): void => port.postMessage(message);
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A decompressor driven on this thread through zlib's synchronous entry
+ * point (the one zlib.gunzipSync() uses: the stream object's handle and its
+ * two-number state), into buffers we reuse. The stream API would allocate a
+ * new buffer per output chunk (200 MB of them for a 200 MB layer) and run
+ * each chunk through the thread pool; that churn alone set off a full
+ * collection of the worker's heap every ~100 ms. When a future Node.js
+ * lacks these internals, the stream API is used instead.
+ */
+interface SyncInflate {
+  decoder: Transform;
+  handle: { writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void };
+  /** [bytes of output space left, bytes of input left] after each call. */
+  state: Uint32Array;
+  flushFlag: number;
+  finishFlag: number;
+  /** Input pieces not yet inflated; the first is inflated from `offset`. */
+  queue: Piece[];
+  offset: number;
+  /** The stream has ended (or the job stopped): input that comes is not inflated. */
+  done: boolean;
+}
+
+function syncInflateOf(decoder: Transform): SyncInflate | undefined {
+  const internals = decoder as unknown as { _handle?: { writeSync?: unknown }; _writeState?: unknown; _defaultFlushFlag?: unknown; _finishFlushFlag?: unknown };
+  const handle = internals._handle;
+  const state = internals._writeState;
+  if (typeof handle?.writeSync !== 'function' || !(state instanceof Uint32Array) || state.length < 2) return undefined;
+  if (typeof internals._defaultFlushFlag !== 'number' || typeof internals._finishFlushFlag !== 'number') return undefined;
+  return {
+    decoder,
+    handle: handle as SyncInflate['handle'],
+    state,
+    flushFlag: internals._defaultFlushFlag,
+    finishFlag: internals._finishFlushFlag,
+    queue: [],
+    offset: 0,
+    done: false,
+  };
+}
+
+/** A download's progress is reported every this many bytes. */
+const PROGRESS_STEP = 1 << 20;
 /** Bytes needed to tell the compression (detectCompression's longest magic). */
 const MAGIC_BYTES = 6;
 /**
- * Inflated chunk size: fewer, bigger chunks for the hash, the tar reader and
- * the file writes (inflate itself runs ~1.5x faster at 256 KiB than at 64 KiB).
+ * Inflated chunk size: inflate runs ~1.5x faster at 256 KiB than at 64 KiB
+ * (fewer threadpool round trips), and bigger chunks would only keep more
+ * memory alive (see RING_SLOTS).
  */
-const INFLATE_CHUNK = 1 << 20;
+const INFLATE_CHUNK = 256 << 10;
+
+
+/** A download that failed without an answer: where, and what the socket said. */
+class FetchError extends Error {
+  constructor(
+    readonly url: string,
+    readonly failure: unknown,
+  ) {
+    super(errorMessage(failure));
+  }
+}
 
 function serialize(err: unknown): SerializedError {
-  const out: SerializedError = { message: errorMessage(err) };
-  if (err instanceof EngineError) out.kind = err.kind;
-  if (err instanceof TarFormatError) {
+  const cause = err instanceof FetchError ? err.failure : err;
+  const out: SerializedError = { message: errorMessage(cause) };
+  if (cause instanceof EngineError) out.kind = cause.kind;
+  if (cause instanceof TarFormatError) {
     out.tarFormat = true;
-    out.message = err.message.replace(/^archive\/tar: /, '');
+    out.message = cause.message.replace(/^archive\/tar: /, '');
   }
-  const code = errnoCode(err);
+  const code = errnoCode(cause);
   if (code !== undefined) out.code = code;
+  if (err instanceof FetchError) {
+    const e = (cause ?? {}) as { address?: unknown; port?: unknown; hostname?: unknown };
+    out.fetch = {
+      url: err.url,
+      ...(typeof e.address === 'string' ? { address: e.address } : {}),
+      ...(typeof e.port === 'number' ? { port: e.port } : {}),
+      ...(typeof e.hostname === 'string' ? { hostname: e.hostname } : {}),
+    };
+  }
   return out;
 }
 
+/** Bytes handed to the job, and how to give them back (a slot to the main thread, room to a download). */
+interface Piece {
+  bytes: Uint8Array;
+  release: () => void;
+  /** The job may keep `bytes` (a download's buffer); otherwise they are copied before being kept. */
+  owned: boolean;
+}
+
 /**
- * One job's input: slots as they arrive, teed and hashed, then decompressed
- * into `output` (the uncompressed tar) once the first bytes told how.
+ * One job's input: pieces as they arrive, teed and hashed, then decompressed
+ * into the uncompressed tar once the first bytes told how.
  */
 class JobInput {
   private readonly hash: Hash | undefined;
   private position = 0;
-  /** Slots that came before the compression was known. */
-  private early: Array<{ slot: number; length: number }> = [];
+  /** Pieces that came before the compression was known. */
+  private early: Piece[] = [];
   private earlyBytes = 0;
   private compression: Compression | undefined;
   private decoder: Transform | undefined;
-  /** Slots written to the decoder that it has not called back yet. */
-  private readonly decoding = new Set<number>();
-  /** Plain tar: slots waiting for the reader (copied out and released as it takes them). */
-  private readonly plain: Array<{ slot: number; length: number }> = [];
+  /** Inflating on this thread into our own buffers (see SyncInflate); the decoder is then only its holder. */
+  private inflate: SyncInflate | undefined;
+  /** Pieces written to the decoder that it has not called back yet. */
+  private readonly decoding = new Set<Piece>();
+  /** Plain tar: pieces waiting for the reader (given back as it takes them). */
+  private readonly plain: Piece[] = [];
   private ended = false;
-  /** The reader is done (the tar ended): slots still to come are only teed. */
+  /** The reader is done (the tar ended): pieces still to come are only teed. */
   private drained = false;
-  /** The reader failed (or the job was aborted): slots are only teed, if still teeing. */
+  /** The reader failed (or the job was aborted): pieces are only teed, if still teeing. */
   private error: Error | undefined;
   /** Teeing stopped (aborted, or the file write failed): the blob will have no digest. */
   private teeStopped = false;
   private wake: (() => void) | undefined;
+  /** Called when the job is aborted (a download closes its connection). */
+  onAbort: ((err: Error) => void) | undefined;
+  /** A download's progress (bytes in, bytes taken in by the unpack), reported every PROGRESS_STEP and at the end. */
+  private progress: { read: number; consumed: number; sentRead: number; sentConsumed: number } | undefined;
   /** Resolves with the compression and the uncompressed bytes once the first bytes came (rejects on a refused format). */
   readonly ready: Promise<{ compression: Compression; output: AsyncIterable<Uint8Array> }>;
   private resolveReady!: (v: { compression: Compression; output: AsyncIterable<Uint8Array> }) => void;
   private rejectReady!: (err: Error) => void;
-  /** Resolves once the input has ended (every byte teed), rejects when the job failed. */
+  /** Resolves once the input has ended (every byte teed), rejects when it will not. */
   readonly ended$: Promise<void>;
   private resolveEnded!: () => void;
   private rejectEnded!: (err: Error) => void;
+  /** Set while a download waits for the main thread's word on an answer that was not the blob. */
+  refetch: { resolve: (request: BlobRequest) => void; reject: (err: Error) => void } | undefined;
 
   constructor(
-    private readonly id: number,
-    private readonly buffer: SharedArrayBuffer,
+    readonly id: number,
+    readonly buffer: SharedArrayBuffer | undefined,
     private readonly tee: TeeTarget | undefined,
   ) {
     this.hash = tee ? createHash('sha256') : undefined;
@@ -95,67 +183,103 @@ class JobInput {
     this.ended$.catch(() => undefined);
   }
 
-  private view(slot: number, length: number): Uint8Array {
-    return new Uint8Array(this.buffer, slot * SLOT_SIZE, length);
-  }
-
-  private release(slot: number): void {
-    send({ t: 'slot', id: this.id, slot });
-  }
-
   /** Whether the rest of the input is still written and hashed. */
   get teeing(): boolean {
     return this.tee !== undefined && !this.teeStopped;
   }
 
-  data(slot: number, length: number): void {
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
+  /** A slot of the shared buffer, filled by the main thread. */
+  slot(slot: number, length: number): void {
+    if (this.buffer === undefined) return;
+    this.data({ bytes: new Uint8Array(this.buffer, slot * SLOT_SIZE, length), release: () => send({ t: 'slot', id: this.id, slot }), owned: false });
+  }
+
+  /** Reports progress messages for this job's pieces (a download: the main thread sees no bytes). */
+  reportProgress(): void {
+    this.progress = { read: 0, consumed: 0, sentRead: 0, sentConsumed: 0 };
+  }
+
+  private sendProgress(force: boolean): void {
+    const p = this.progress!;
+    if (!force && p.read - p.sentRead < PROGRESS_STEP && p.consumed - p.sentConsumed < PROGRESS_STEP) return;
+    if (p.read === p.sentRead && p.consumed === p.sentConsumed) return;
+    p.sentRead = p.read;
+    p.sentConsumed = p.consumed;
+    send({ t: 'progress', id: this.id, read: p.read, consumed: p.consumed });
+  }
+
+  data(piece: Piece): void {
+    if (this.progress) {
+      const p = this.progress;
+      const length = piece.bytes.length;
+      p.read += length;
+      const release = piece.release;
+      let released = false;
+      piece = {
+        ...piece,
+        release: () => {
+          if (released) return;
+          released = true;
+          p.consumed += length;
+          release();
+          this.sendProgress(this.ended && p.consumed === p.read);
+        },
+      };
+      this.sendProgress(false);
+    }
     if (this.teeing) {
-      const view = this.view(slot, length);
+      const { bytes } = piece;
       try {
-        this.hash!.update(view);
-        for (let off = 0; off < length; ) off += writeSync(this.tee!.fd, view, off, length - off, this.position + off);
+        this.hash!.update(bytes);
+        for (let off = 0; off < bytes.length; ) off += writeSync(this.tee!.fd, bytes, off, bytes.length - off, this.position + off);
       } catch (err) {
-        this.release(slot);
+        piece.release();
         this.abort(err instanceof Error ? err : new Error(String(err)));
         return;
       }
-      this.position += length;
+      this.position += bytes.length;
     }
-    if (this.error) return this.release(slot);
+    if (this.error) return piece.release();
     if (this.compression === undefined) {
-      this.early.push({ slot, length });
-      this.earlyBytes += length;
+      this.early.push(piece);
+      this.earlyBytes += piece.bytes.length;
       if (this.earlyBytes >= MAGIC_BYTES) this.detect();
       return;
     }
-    this.route(slot, length);
+    this.route(piece);
   }
 
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.progress) this.sendProgress(true);
     if (this.teeing) send({ t: 'blob', id: this.id, digest: `sha256:${this.hash!.digest('hex')}`, size: this.position });
     if (this.tee === undefined || this.teeing) this.resolveEnded();
     if (this.error) return;
     if (this.compression === undefined) this.detect();
     if (this.error) return;
-    if (this.decoder) this.decoder.end();
+    if (this.decoder && !this.inflate) this.decoder.end();
     else this.wakeReader();
   }
 
   /** Stops everything, teeing included: the input will not be read to its end. */
   abort(err: Error): void {
-    if (this.tee !== undefined && !this.teeStopped) {
+    if (!this.teeStopped) {
       this.teeStopped = true;
       if (!this.ended) this.rejectEnded(err);
-    } else if (this.tee === undefined) {
-      this.rejectEnded(err);
     }
+    this.refetch?.reject(err);
+    this.refetch = undefined;
+    this.onAbort?.(err);
     this.fail(err);
   }
 
   /**
-   * Stops the reader: applyLayer sees `err`, slots still held go back. A
+   * Stops the reader: applyLayer sees `err`, pieces still held go back. A
    * teeing job goes on writing and hashing what comes, so the blob's digest
    * can tell whether the download was at fault (what the user is told then).
    */
@@ -164,19 +288,44 @@ class JobInput {
     this.error = err;
     this.rejectReady(err);
     if (this.tee === undefined) this.rejectEnded(err);
+    // Nothing is teed: the rest of a download is not needed.
+    if (!this.teeing) this.onAbort?.(err);
     this.releaseHeld();
     this.decoder?.destroy(err);
     this.wakeReader();
   }
 
+  /** The reader has what it needs (the archive ended before the input did): the rest is only teed. */
+  drain(): void {
+    this.drained = true;
+    this.releaseHeld();
+    this.decoder?.destroy();
+  }
+
+  /**
+   * Gives back every piece the reader side holds. A destroyed decoder does
+   * not call back every write it had; what it may still read of a slot
+   * refilled meanwhile goes nowhere (its output is dropped).
+   */
+  private releaseHeld(): void {
+    for (const p of this.early.splice(0)) p.release();
+    for (const p of this.plain.splice(0)) p.release();
+    for (const p of this.decoding) p.release();
+    this.decoding.clear();
+    if (this.inflate) {
+      for (const p of this.inflate.queue.splice(0)) p.release();
+      this.inflate.offset = 0;
+    }
+  }
+
   private detect(): void {
     const head = Buffer.alloc(Math.min(MAGIC_BYTES, this.earlyBytes));
     let filled = 0;
-    for (const s of this.early) {
+    for (const p of this.early) {
       if (filled >= head.length) break;
-      const view = this.view(s.slot, Math.min(s.length, head.length - filled));
-      head.set(view, filled);
-      filled += view.length;
+      const part = p.bytes.subarray(0, head.length - filled);
+      head.set(part, filled);
+      filled += part.length;
     }
     try {
       this.compression = detectCompression(head);
@@ -189,46 +338,39 @@ class JobInput {
     } else {
       const decoder: Transform =
         this.compression === 'gzip' ? createGunzip({ chunkSize: INFLATE_CHUNK }) : createZstdDecompress({ chunkSize: INFLATE_CHUNK });
-      // Errors reach the reader through iteration.
+      // Errors reach the reader through iteration (or errored, inflating here).
       decoder.on('error', () => undefined);
       this.decoder = decoder;
-      this.resolveReady({ compression: this.compression, output: decoder });
+      const sync = syncInflateOf(decoder);
+      if (sync) {
+        this.inflate = sync;
+        this.resolveReady({ compression: this.compression, output: this.inflated(sync) });
+      } else {
+        this.resolveReady({ compression: this.compression, output: decoder });
+      }
     }
-    for (const s of this.early.splice(0)) this.route(s.slot, s.length);
+    for (const p of this.early.splice(0)) this.route(p);
   }
 
-  /** The reader has what it needs (the archive ended before the input did): the rest is only teed. */
-  drain(): void {
-    this.drained = true;
-    this.releaseHeld();
-    this.decoder?.destroy();
-  }
-
-  /**
-   * Gives back every slot the reader side holds. A destroyed decoder does
-   * not call back every write it had; what it may still read of a slot
-   * refilled meanwhile goes nowhere (its output is dropped).
-   */
-  private releaseHeld(): void {
-    for (const s of this.early.splice(0)) this.release(s.slot);
-    for (const s of this.plain.splice(0)) this.release(s.slot);
-    for (const slot of this.decoding) this.release(slot);
-    this.decoding.clear();
-  }
-
-  private route(slot: number, length: number): void {
-    if (this.drained) return this.release(slot);
+  private route(piece: Piece): void {
+    if (this.drained) return piece.release();
+    if (this.inflate) {
+      if (this.inflate.done) return piece.release();
+      this.inflate.queue.push(piece);
+      this.wakeReader();
+      return;
+    }
     const decoder = this.decoder;
     if (decoder === undefined) {
-      this.plain.push({ slot, length });
+      this.plain.push(piece);
       this.wakeReader();
       return;
     }
     // A stream that ended early (trailing bytes after the last gzip member) takes no more.
-    if (decoder.destroyed || decoder.writableEnded) return this.release(slot);
-    this.decoding.add(slot);
-    decoder.write(this.view(slot, length), () => {
-      if (this.decoding.delete(slot)) this.release(slot);
+    if (decoder.destroyed || decoder.writableEnded) return piece.release();
+    this.decoding.add(piece);
+    decoder.write(piece.bytes, () => {
+      if (this.decoding.delete(piece)) piece.release();
     });
   }
 
@@ -238,14 +380,81 @@ class JobInput {
     w?.();
   }
 
+  /**
+   * The inflated bytes, in two buffers used in turn: a chunk stays valid
+   * while the next one is read, not after (applyLayer with syncWrites, the
+   * tar reader and tar-split keep nothing longer, see their notes).
+   */
+  private async *inflated(z: SyncInflate): AsyncGenerator<Buffer> {
+    const buffers = [Buffer.allocUnsafeSlow(INFLATE_CHUNK), Buffer.allocUnsafeSlow(INFLATE_CHUNK)];
+    const check = (): void => {
+      if (z.decoder.destroyed) throw this.error ?? z.decoder.errored ?? new Error('decompression failed');
+    };
+    try {
+      for (let turn = 0; ; turn ^= 1) {
+        if (this.error) throw this.error;
+        const out = buffers[turn]!;
+        let produced = 0;
+        let streamEnd = false;
+        while (produced < out.length) {
+          const piece = z.queue[0];
+          if (piece === undefined) {
+            if (!this.ended) {
+              // Hand over what there is rather than wait with it.
+              if (produced > 0) break;
+              await new Promise<void>((resolve) => (this.wake = resolve));
+              if (this.error) throw this.error;
+              continue;
+            }
+            // The input is over: finish the stream (an error if it is cut short).
+            z.handle.writeSync(z.finishFlag, EMPTY, 0, 0, out, produced, out.length - produced);
+            check();
+            const availOut = z.state[0]!;
+            produced = out.length - availOut;
+            if (availOut > 0) {
+              streamEnd = true;
+              break;
+            }
+            continue;
+          }
+          const inLength = piece.bytes.length - z.offset;
+          z.handle.writeSync(z.flushFlag, piece.bytes, z.offset, inLength, out, produced, out.length - produced);
+          check();
+          const availOut = z.state[0]!;
+          const availIn = z.state[1]!;
+          produced = out.length - availOut;
+          z.offset += inLength - availIn;
+          if (availIn === 0) {
+            z.queue.shift();
+            z.offset = 0;
+            piece.release();
+          } else if (availOut > 0) {
+            // The stream ended before its input (zeros padding the last member): the rest is not inflated.
+            z.done = true;
+            for (const p of z.queue.splice(0)) p.release();
+            z.offset = 0;
+            streamEnd = true;
+            break;
+          }
+        }
+        if (produced > 0) yield out.subarray(0, produced);
+        if (streamEnd) return;
+      }
+    } finally {
+      z.done = true;
+      z.decoder.destroy();
+    }
+  }
+
   private async *plainChunks(): AsyncGenerator<Buffer> {
     for (;;) {
       if (this.error) throw this.error;
       const next = this.plain.shift();
       if (next !== undefined) {
-        // Copied out: the tar reader keeps slices while files are written, and the slot is refilled meanwhile.
-        const chunk = Buffer.from(this.view(next.slot, next.length));
-        this.release(next.slot);
+        // A slot is copied out: the tar reader keeps slices while files are written, and the slot is refilled meanwhile.
+        const { bytes } = next;
+        const chunk = next.owned ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(bytes);
+        next.release();
         yield chunk;
         continue;
       }
@@ -255,10 +464,390 @@ class JobInput {
   }
 }
 
+// --- downloads -------------------------------------------------------------------------
+//
+// A blob is read from its socket straight into a ring of slots the job owns
+// (net/tls `onread` with a buffer function: the kernel copies into the slot,
+// nothing is allocated per read), and each full slot goes to the job as a
+// piece, given back once inflated. The socket is paused while no slot is
+// free. HTTP/1.1 by hand, for this one request shape: GET, `Connection:
+// close`, a Content-Length body. Anything else a registry may answer (a
+// chunked body) is read again through node:http, which allocates per read.
+
+/**
+ * A download's slots. Few and small: V8 counts live ArrayBuffers against a
+ * heap limit (~20-40 MiB for a worker's small heap), and a worker holding
+ * more than that between collections collects its whole heap over and over.
+ */
+const RING_SLOTS = 4;
+const RING_SLOT = 256 << 10;
+/** Longest response head accepted. */
+const MAX_HEAD = 64 << 10;
+/** Without a byte for this long, a download fails as Go's client (and undici) would time it out. */
+const IDLE_TIMEOUT_MS = 300_000;
+
+/** The slots a download reads into, used in turn. */
+class SlotRing {
+  private readonly memory: ArrayBuffer;
+  private readonly free: number[];
+
+  constructor(readonly count: number) {
+    this.memory = new ArrayBuffer(count * RING_SLOT);
+    this.free = Array.from({ length: count }, (_, i) => i);
+  }
+
+  take(): number | undefined {
+    return this.free.shift();
+  }
+
+  give(slot: number): void {
+    this.free.push(slot);
+  }
+
+  view(slot: number, start = 0, end = RING_SLOT): Uint8Array {
+    return new Uint8Array(this.memory, slot * RING_SLOT + start, end - start);
+  }
+}
+
+type RawOutcome =
+  | { kind: 'done' }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'answer'; status: number; headers: Record<string, string | string[]>; body: string }
+  /** A 2xx body without a Content-Length (chunked): to be read another way. */
+  | { kind: 'unframed' };
+
+function parseHead(head: string): { status: number; headers: Record<string, string | string[]> } | undefined {
+  const lines = head.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
+  if (!m) return undefined;
+  const headers: Record<string, string | string[]> = {};
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return { status: Number(m[1]), headers };
+}
+
+const firstHeader = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/**
+ * One GET on a connection of its own. A 2xx with a Content-Length streams
+ * into `job` (resolves 'done' once every byte is in a piece); a redirect, or
+ * any other answer (its body as text), is returned for the caller.
+ */
+function rawGet(url: URL, headers: Record<string, string>, tls: BlobRequest['tls'], ring: SlotRing, job: JobInput): Promise<RawOutcome> {
+  return new Promise<RawOutcome>((resolve, reject) => {
+    const secure = url.protocol === 'https:';
+    const port = Number(url.port) || (secure ? 443 : 80);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const scratch = Buffer.allocUnsafe(64 << 10);
+    let settled = false;
+    let phase: 'head' | 'body' | 'text' | 'over' = 'head';
+    /** The slot being filled, where in it the current piece starts, how far it is filled. */
+    let slot: number | undefined = ring.take();
+    let start = 0;
+    let fill = 0;
+    let paused = false;
+    /** Bytes that came while no slot was free (TLS hands over every record it decrypted, paused or not). */
+    const overflow: Buffer[] = [];
+    let checkEof = (): void => undefined;
+    let remaining = 0;
+    let status = 0;
+    let answerHeaders: Record<string, string | string[]> = {};
+    const text: Buffer[] = [];
+    let textBytes = 0;
+
+    const finish = (outcome: RawOutcome | Error): void => {
+      if (settled) return;
+      settled = true;
+      phase = 'over';
+      socket.destroy();
+      if (slot !== undefined) ring.give(slot);
+      slot = undefined;
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const fail = (err: unknown): void => finish(new FetchError(url.toString(), err));
+
+    /** Hands the bytes of the current slot since `start` to the job. */
+    const dispatch = (): void => {
+      if (slot === undefined || fill === start) return;
+      const held = slot;
+      const bytes = ring.view(held, start, fill);
+      let released = false;
+      job.data({
+        bytes,
+        owned: false,
+        release: () => {
+          if (released) return;
+          released = true;
+          ring.give(held);
+          if (paused && phase === 'body') {
+            slot = ring.take();
+            start = fill = 0;
+            while (overflow.length > 0 && slot !== undefined && !settled) {
+              const rest = absorb(overflow.shift()!);
+              if (rest) overflow.unshift(rest);
+            }
+            if (slot !== undefined && !settled) {
+              paused = false;
+              socket.resume();
+            }
+            checkEof();
+          }
+        },
+      });
+      slot = ring.take();
+      start = fill = 0;
+      if (slot === undefined && phase === 'body' && !paused) {
+        paused = true;
+        socket.pause();
+      }
+    };
+
+    /** Copies bytes that are not in a slot into slots; returns what did not fit (no slot free). */
+    const absorb = (data: Uint8Array): Buffer | undefined => {
+      for (let off = 0; off < data.length && !settled; ) {
+        if (slot === undefined) return Buffer.from(data.subarray(off));
+        const n = Math.min(data.length - off, RING_SLOT - fill);
+        ring.view(slot, fill, fill + n).set(data.subarray(off, off + n));
+        off += n;
+        arrived(n);
+      }
+      return undefined;
+    };
+
+    /** Bytes that arrived (already in the slot at `fill`, `n` of them). */
+    const arrived = (n: number): void => {
+      if (phase === 'head') {
+        fill += n;
+        const head = ring.view(slot!, 0, fill);
+        const end = Buffer.from(head.buffer, head.byteOffset, head.byteLength).indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (fill >= MAX_HEAD) fail(new Error('malformed HTTP response: head too long'));
+          return;
+        }
+        const parsed = parseHead(Buffer.from(head.buffer, head.byteOffset, end).toString('latin1'));
+        if (!parsed) return fail(new Error('malformed HTTP response'));
+        const bodyStart = end + 4;
+        if (parsed.status >= 100 && parsed.status < 200) {
+          // An interim answer (103): the real one follows.
+          ring.view(slot!, 0, fill - bodyStart).set(ring.view(slot!, bodyStart, fill));
+          fill -= bodyStart;
+          return arrived(0);
+        }
+        status = parsed.status;
+        answerHeaders = parsed.headers;
+        const location = firstHeader(parsed.headers.location);
+        if (REDIRECTS.has(status) && location) return finish({ kind: 'redirect', location });
+        const length = firstHeader(parsed.headers['content-length']);
+        const chunked = /chunked/i.test(String(parsed.headers['transfer-encoding'] ?? ''));
+        if (status === 200 || status === 206) {
+          if (chunked || length === undefined || !/^\d+$/.test(length)) return finish({ kind: 'unframed' });
+          phase = 'body';
+          remaining = Number(length);
+          start = bodyStart;
+          const have = fill - bodyStart;
+          fill = bodyStart;
+          return arrived(have);
+        }
+        phase = 'text';
+        remaining = chunked || length === undefined ? MAX_HEAD * 16 : Number(length);
+        const have = fill - bodyStart;
+        const body = ring.view(slot!, bodyStart, fill);
+        fill = 0;
+        return textArrived(Buffer.from(body).subarray(0, have));
+      }
+      if (phase === 'body') {
+        const take = Math.min(n, remaining);
+        fill += take;
+        remaining -= take;
+        if (remaining === 0) {
+          dispatch();
+          finish({ kind: 'done' });
+        } else if (fill === RING_SLOT) {
+          dispatch();
+        }
+      }
+    };
+
+    const textArrived = (bytes: Buffer): void => {
+      const take = bytes.subarray(0, Math.min(bytes.length, remaining));
+      remaining -= take.length;
+      if (textBytes < 1 << 20) {
+        text.push(Buffer.from(take));
+        textBytes += take.length;
+      }
+      if (remaining === 0) finish({ kind: 'answer', status, headers: answerHeaders, body: Buffer.concat(text).toString('utf8') });
+    };
+
+    const onread = {
+      // Where the next read lands: the rest of the slot being filled.
+      buffer: (): Uint8Array => (slot !== undefined && phase !== 'text' && fill < RING_SLOT ? ring.view(slot, fill) : scratch),
+      // (Returns true: pausing is done with socket.pause(), not by this answer.)
+      callback: (nread: number, buf: Uint8Array): boolean => {
+        if (settled) return true;
+        if (phase === 'text') {
+          textArrived(Buffer.from(buf.buffer, buf.byteOffset, nread));
+          return true;
+        }
+        if (buf.buffer === scratch.buffer) {
+          // Read while no slot was free (a pause not yet in effect): copy it in, or keep it for later.
+          const data = scratch.subarray(0, nread);
+          if (overflow.length > 0) overflow.push(Buffer.from(data));
+          else {
+            const rest = absorb(data);
+            if (rest) overflow.push(rest);
+          }
+          return true;
+        }
+        arrived(nread);
+        return true;
+      },
+    };
+    const options = { host, port, onread };
+    const socket = secure
+      ? tlsConnect({
+          ...options,
+          ...(isIP(host) ? {} : { servername: host }),
+          ALPNProtocols: ['http/1.1'],
+          rejectUnauthorized: !tls?.insecureSkipVerify,
+          ...(tls?.ca?.length ? { ca: [...rootCertificates, ...tls.ca] } : {}),
+          ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+        })
+      : netConnect(options);
+    job.onAbort = (err) => finish(err);
+    socket.setTimeout(IDLE_TIMEOUT_MS, () =>
+      fail(Object.assign(new Error('timeout'), { code: phase === 'head' ? 'UND_ERR_HEADERS_TIMEOUT' : 'UND_ERR_BODY_TIMEOUT' })),
+    );
+    socket.on('error', fail);
+    // The connection ended: fine after the last byte (already finished), or
+    // for an answer read to its end; else a body cut short, once what came
+    // before the end (kept while no slot was free) has gone in.
+    let eof = false;
+    checkEof = (): void => {
+      if (settled || !eof) return;
+      if (phase === 'text') return finish({ kind: 'answer', status, headers: answerHeaders, body: Buffer.concat(text).toString('utf8') });
+      if (overflow.length === 0) fail(Object.assign(new Error('unexpected EOF'), { code: 'UND_ERR_SOCKET' }));
+    };
+    socket.on('end', () => {
+      eof = true;
+      checkEof();
+    });
+    socket.on('close', () => {
+      eof = true;
+      checkEof();
+    });
+    const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
+    for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  });
+}
+
+/** A body without a Content-Length, through node:http (a buffer per read, but chunked decoding). */
+function bufferedGet(url: URL, headers: Record<string, string>, tls: BlobRequest['tls'], job: JobInput): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const secure = url.protocol === 'https:';
+    const agentOptions = secure
+      ? {
+          rejectUnauthorized: !tls?.insecureSkipVerify,
+          ...(tls?.ca?.length ? { ca: [...rootCertificates, ...tls.ca] } : {}),
+          ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+        }
+      : {};
+    const req = (secure ? https : http).get(url, { headers, agent: false, ...agentOptions }, (res) => {
+      job.onAbort = (err) => res.destroy(err);
+      let pending = 0;
+      let paused = false;
+      res.on('data', (chunk: Buffer) => {
+        pending += chunk.length;
+        let released = false;
+        job.data({
+          bytes: chunk,
+          owned: true,
+          release: () => {
+            if (released) return;
+            released = true;
+            pending -= chunk.length;
+            if (paused && pending < RING_SLOT * 2) {
+              paused = false;
+              res.resume();
+            }
+          },
+        });
+        if (!paused && pending >= RING_SLOT * RING_SLOTS) {
+          paused = true;
+          res.pause();
+        }
+      });
+      res.once('end', () => resolve());
+      res.once('error', (err) => reject(new FetchError(url.toString(), err)));
+      res.once('close', () => {
+        if (!res.complete) reject(new FetchError(url.toString(), Object.assign(new Error('unexpected EOF'), { code: 'UND_ERR_SOCKET' })));
+      });
+    });
+    job.onAbort = (err) => req.destroy(err);
+    req.on('error', (err) => reject(new FetchError(url.toString(), err)));
+  });
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Downloads the job's blob into it: redirects followed (the registry's
+ * credentials to its own origin only), any answer that is not the blob
+ * handed to the main thread, which words the error or gives a request to
+ * try instead (fresh credentials). A failure aborts the job.
+ */
+async function download(request: BlobRequest, job: JobInput): Promise<void> {
+  const ring = new SlotRing(RING_SLOTS);
+  let current = request;
+  try {
+    for (;;) {
+      let url = new URL(current.url);
+      let outcome: RawOutcome;
+      for (let hop = 0; ; hop++) {
+        const headers = url.origin === current.origin ? current.headers : current.otherHeaders;
+        outcome = await rawGet(url, headers, current.tls, ring, job);
+        if (outcome.kind !== 'redirect') break;
+        if (hop >= 10) throw new FetchError(url.toString(), new Error('stopped after 10 redirects'));
+        url = new URL(outcome.location, url);
+      }
+      if (outcome.kind === 'unframed') {
+        await bufferedGet(url, url.origin === current.origin ? current.headers : current.otherHeaders, current.tls, job);
+        outcome = { kind: 'done' };
+      }
+      if (outcome.kind === 'done') {
+        job.end();
+        return;
+      }
+      if (outcome.kind !== 'answer') continue;
+      const next = new Promise<BlobRequest>((resolve, reject) => (job.refetch = { resolve, reject }));
+      send({ t: 'answer', id: job.id, answer: { status: outcome.status, headers: outcome.headers, body: outcome.body, url: url.toString() } });
+      current = await next;
+      job.refetch = undefined;
+    }
+  } catch (err) {
+    job.abort(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+// --- jobs ------------------------------------------------------------------------------
+
 const jobs = new Map<number, JobInput>();
 
-async function run(id: number, root: string, options: Extract<ToWorker, { t: 'start' }>['options'], input: JobInput): Promise<void> {
+async function run(message: Extract<ToWorker, { t: 'start' }>, input: JobInput): Promise<void> {
+  const { id, root, options } = message;
   const split = options.tarSplitPath !== undefined ? new TarSplitWriter(options.tarSplitPath) : undefined;
+  if (message.fetch) {
+    input.reportProgress();
+    void download(message.fetch, input);
+  }
   try {
     const { compression, output } = await input.ready;
     const result = await applyLayer(output, root, {
@@ -268,7 +857,8 @@ async function run(id: number, root: string, options: Extract<ToWorker, { t: 'st
       deferLowerChecks: options.deferLowerChecks,
       tarSplit: split,
       inputCompression: compression,
-      onWarning: (message) => send({ t: 'warning', id, message }),
+      syncWrites: true,
+      onWarning: (warning) => send({ t: 'warning', id, message: warning }),
     });
     // Whatever follows the archive still belongs to the blob (and its digest).
     input.drain();
@@ -280,8 +870,9 @@ async function run(id: number, root: string, options: Extract<ToWorker, { t: 'st
     input.fail(err instanceof Error ? err : new Error(String(err)));
     // A teed blob is read to its end even so: a corrupt download fails as a
     // digest mismatch (dockerd's "verification failed"), not as a bad tar.
-    if (input.teeing) await input.ended$.catch(() => undefined);
-    send({ t: 'failed', id, error: serialize(err) });
+    let failure = err;
+    if (input.teeing) await input.ended$.catch((e: unknown) => (failure = e instanceof FetchError ? e : failure));
+    send({ t: 'failed', id, error: serialize(failure) });
   } finally {
     jobs.delete(id);
   }
@@ -292,15 +883,20 @@ port.on('message', (message: ToWorker) => {
     case 'start': {
       const input = new JobInput(message.id, message.buffer, message.tee);
       jobs.set(message.id, input);
-      void run(message.id, message.root, message.options, input);
+      void run(message, input);
       break;
     }
     case 'data':
-      jobs.get(message.id)?.data(message.slot, message.length);
+      jobs.get(message.id)?.slot(message.slot, message.length);
       break;
     case 'end':
       jobs.get(message.id)?.end();
       break;
+    case 'refetch': {
+      const job = jobs.get(message.id);
+      job?.refetch?.resolve(message.fetch);
+      break;
+    }
     case 'abort':
       jobs.get(message.id)?.abort(new Error('unpack aborted'));
       break;

@@ -20,7 +20,7 @@ import { applyLayer, type ApplyResult } from './apply.js';
 import { TarFormatError } from './tar/header.js';
 import { TeedLayerInput } from './layer-input.js';
 import { TarSplitWriter } from './tarsplit.js';
-import { SLOTS, SLOT_SIZE, type FromWorker, type SerializedError, type ToWorker, type UnpackJobOptions } from './unpack-protocol.js';
+import { SLOTS, SLOT_SIZE, type BlobAnswer, type FromWorker, type SerializedError, type ToWorker, type UnpackJobOptions } from './unpack-protocol.js';
 
 export interface UnpackOptions extends UnpackJobOptions {
   onWarning?: (message: string) => void;
@@ -37,6 +37,10 @@ interface JobState {
   onSlot: (slot: number) => void;
   /** A teeing job's digest and size, once its input ended. */
   onBlob: (blob: { digest: string; size: number }) => void;
+  /** A downloading job's progress. */
+  onProgress: (read: number, consumed: number) => void;
+  /** A downloading job's answer that is not the blob. */
+  onAnswer: (answer: BlobAnswer) => void;
 }
 
 interface PoolWorker {
@@ -55,7 +59,26 @@ function whenIdle(entry: PoolWorker): void {
   entry.idleTimer.unref();
 }
 
+/** A worker's download that failed without an answer (the input's RemoteSource words it). */
+class RemoteFetchError extends Error {
+  constructor(
+    readonly url: string,
+    readonly socketError: Error,
+  ) {
+    super(socketError.message);
+  }
+}
+
 function revive(e: SerializedError): Error {
+  if (e.fetch !== undefined) {
+    const cause = Object.assign(new Error(e.message), {
+      ...(e.code !== undefined ? { code: e.code } : {}),
+      ...(e.fetch.address !== undefined ? { address: e.fetch.address } : {}),
+      ...(e.fetch.port !== undefined ? { port: e.fetch.port } : {}),
+      ...(e.fetch.hostname !== undefined ? { hostname: e.fetch.hostname } : {}),
+    });
+    return new RemoteFetchError(e.fetch.url, cause);
+  }
   if (e.kind !== undefined) return new EngineError(e.kind as ErrorKind, e.message);
   if (e.tarFormat) return new TarFormatError(e.message);
   const err = new Error(e.message) as Error & { code?: string };
@@ -97,6 +120,12 @@ class UnpackPool {
         case 'blob':
           job.onBlob({ digest: message.digest, size: message.size });
           break;
+        case 'progress':
+          job.onProgress(message.read, message.consumed);
+          break;
+        case 'answer':
+          job.onAnswer(message.answer);
+          break;
         case 'warning':
           job.onWarning(message.message);
           break;
@@ -137,12 +166,16 @@ class UnpackPool {
   async unpack(input: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<ApplyResult> {
     const teed = input instanceof TeedLayerInput ? input : undefined;
     teed?.claim();
+    const remote = teed?.options.remote;
     const source = teed ? teed.source : input;
     const entry = this.pick();
     const id = this.nextId++;
-    const buffer = new SharedArrayBuffer(SLOTS * SLOT_SIZE);
-    const view = new Uint8Array(buffer);
+    // A download goes straight to the worker: no slots.
+    const buffer = remote ? undefined : new SharedArrayBuffer(SLOTS * SLOT_SIZE);
+    const view = buffer ? new Uint8Array(buffer) : new Uint8Array(0);
     const post = (message: ToWorker): void => entry.worker.postMessage(message);
+    /** Why a download's answer was not the blob (the error to report). */
+    let answerError: unknown;
     /** Bytes in each slot in flight, for the extraction progress. */
     const slotBytes = new Array<number>(SLOTS).fill(0);
     let consumed = 0;
@@ -168,6 +201,20 @@ class UnpackPool {
           // A refused blob (digest mismatch) stops the unpack; the error is the refusal.
           blobJudged.catch(() => post({ t: 'abort', id }));
         },
+        onProgress: (bytesRead, bytesConsumed) => {
+          if (bytesRead !== read) teed?.options.onRead?.((read = bytesRead));
+          if (bytesConsumed !== consumed) teed?.options.onConsumed?.((consumed = bytesConsumed));
+        },
+        onAnswer: (answer) => {
+          if (!remote) return;
+          remote.onAnswer(answer).then(
+            (request) => post({ t: 'refetch', id, fetch: request }),
+            (err: unknown) => {
+              answerError = err;
+              post({ t: 'abort', id });
+            },
+          );
+        },
       };
     });
     // Rejections are awaited below, after the input is closed.
@@ -176,7 +223,15 @@ class UnpackPool {
     clearTimeout(entry.idleTimer);
     entry.worker.ref();
     const { onWarning: _, ...jobOptions } = options;
-    post({ t: 'start', id, root, options: jobOptions, buffer, ...(teed ? { tee: { fd: teed.sink.fd } } : {}) });
+    post({
+      t: 'start',
+      id,
+      root,
+      options: jobOptions,
+      ...(buffer ? { buffer } : {}),
+      ...(teed ? { tee: { fd: teed.sink.fd } } : {}),
+      ...(remote ? { fetch: remote.request } : {}),
+    });
 
     let inputError: unknown;
     let slot = -1;
@@ -189,7 +244,9 @@ class UnpackPool {
     };
     const onRead = teed?.options.onRead;
     try {
-      feed: for await (const chunk of source) {
+      if (remote) {
+        // The worker reads; only its messages come here.
+      } else feed: for await (const chunk of source) {
         read += chunk.length;
         onRead?.(read);
         let offset = 0;
@@ -207,7 +264,7 @@ class UnpackPool {
           if (fill === SLOT_SIZE) flush();
         }
       }
-      if (!job.settled) {
+      if (!job.settled && !remote) {
         if (fill > 0) flush();
         post({ t: 'end', id });
       }
@@ -222,6 +279,8 @@ class UnpackPool {
       // A refused blob or a failed download explains a failed unpack better than "aborted".
       const refusal = await blobRefusal(blobJudged);
       if (refusal !== undefined) throw refusal;
+      if (answerError === undefined && err instanceof RemoteFetchError && remote) inputError = remote.transportError(err.url, err.socketError);
+      inputError ??= answerError;
       if (inputError !== undefined) {
         teed?.fail(inputError);
         throw inputError;

@@ -51,12 +51,13 @@ class ByteQueue {
     const first = await this.readUpTo(n);
     if (first === null) return null;
     if (first.length === n) return first;
-    const parts = [first];
+    // Copied before reading on: a source may reuse a chunk once the next is asked for.
+    const parts = [Buffer.from(first)];
     let got = first.length;
     while (got < n) {
       const more = await this.readUpTo(n - got);
       if (more === null) throw new TarFormatError('unexpected EOF');
-      parts.push(more);
+      parts.push(Buffer.from(more));
       got += more.length;
     }
     return Buffer.concat(parts, n);
@@ -155,7 +156,11 @@ export class TarReader {
     }
   }
 
-  /** The current member's data, in chunks that stay valid after the next read. */
+  /**
+   * The current member's data, in slices of the source's chunks: valid after
+   * the next read only if the source does not reuse its buffers (an unpack
+   * worker's inflate does: it writes each slice before reading on).
+   */
   async *body(): AsyncGenerator<Buffer> {
     while (this.remaining > 0) {
       const chunk = await this.queue.readUpTo(this.remaining);
