@@ -8,11 +8,12 @@
 // the blob is judged (its digest) before the unpack may succeed.
 //
 // BERTH_UNPACK_WORKERS=0 unpacks on the main thread instead (for debugging);
-// otherwise there is one worker per core but one (at least 1, at most 4:
-// the main thread keeps a core busy with the downloads; each worker costs
-// ~0.1 CPU-second to start and a heap to collect), each running several
-// jobs, started on first use and kept (unreferenced) for the next; a worker
-// idle for 5 s ends (each holds ~10 MiB that an idle daemon does not need).
+// otherwise there is one worker per core (at most 4: a download's whole
+// pipeline, socket to files, runs on its worker's thread, so one worker
+// would make one core the limit), each running several jobs, started on
+// first use and kept (unreferenced) for the next; a worker idle for 5 s
+// ends (each holds ~10 MiB that an idle daemon does not need, and costs
+// ~0.1 CPU-second to start again).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EngineError, type ErrorKind } from '../common/errors.js';
@@ -89,7 +90,7 @@ function revive(e: SerializedError): Error {
 function workerCount(): number {
   const configured = process.env.BERTH_UNPACK_WORKERS;
   if (configured !== undefined && /^\d+$/.test(configured)) return Math.min(16, Number(configured));
-  return Math.min(4, Math.max(1, availableParallelism() - 1));
+  return Math.min(4, Math.max(1, availableParallelism()));
 }
 
 class UnpackPool {

@@ -64,6 +64,40 @@ test('a worker unpacks what applyLayer unpacks: plain, gzip, zstd, odd chunks, t
   }
 });
 
+/** `member` with a header carrying FEXTRA, FNAME, FCOMMENT and FHCRC (RFC 1952), as some tools write them. */
+function withFullHeader(member: Buffer): Buffer {
+  const head = Buffer.from([0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 3]);
+  const extra = Buffer.from([4, 0, 0x41, 0x42, 2, 0]);
+  return Buffer.concat([head, extra, Buffer.from('layer.tar\0'), Buffer.from('a comment\0'), Buffer.from([0xab, 0xcd]), member.subarray(10)]);
+}
+
+test('gzip framing read by the worker: members one after another, full headers, zeros after; bad framing is an error', async (t) => {
+  const tar = await bigLayer();
+  const half = tar.length >> 1;
+  const expected = sha256(tar);
+  for (const [label, input] of [
+    ['two members', Buffer.concat([gzipSync(tar.subarray(0, half)), gzipSync(tar.subarray(half))])],
+    ['full headers', Buffer.concat([withFullHeader(gzipSync(tar.subarray(0, half))), withFullHeader(gzipSync(tar.subarray(half)))])],
+    ['zeros after', Buffer.concat([gzipSync(tar), Buffer.alloc(100_000)])],
+  ] as const) {
+    const root = await tempDir(t);
+    const result = await unpackLayer(bytesOf(input, 65_536), root, { whiteouts: 'overlay', emptyRoot: true });
+    assert.equal(result.diffId, expected, label);
+    assert.equal(result.compression, 'gzip', label);
+  }
+  const good = gzipSync(tar);
+  const wrongLength = Buffer.from(good);
+  wrongLength[wrongLength.length - 1]! ^= 0x01;
+  for (const [label, input, message] of [
+    ['garbage after', Buffer.concat([good, Buffer.from('garbage!')]), /incorrect header check/],
+    ['cut short', good.subarray(0, good.length - 100), /unexpected end of file/],
+    ['trailer cut short', good.subarray(0, good.length - 3), /unexpected end of file/],
+    ['wrong length', wrongLength, /incorrect length check/],
+  ] as const) {
+    await assert.rejects(unpackLayer(bytesOf(input, 65_536), await tempDir(t), { whiteouts: 'overlay', emptyRoot: true }), message, label);
+  }
+});
+
 test('a teed input: the worker writes every byte to the sink file and tells its digest before succeeding', async (t) => {
   const tar = await bigLayer();
   for (const [label, blob] of [
