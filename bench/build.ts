@@ -12,12 +12,13 @@
 // dockerd (apt-get install -y docker.io) runs on its own socket, data root
 // and exec root and is stopped afterwards.
 //
-// Run: node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/build.js [--rounds 3]
+// Run: node_modules/.bin/tsc -p . && node_modules/node/bin/node dist/bench/build.js [--rounds 3] [--berth-only]
+// (--berth-only: no dockerd, for measuring berthd alone)
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { machineLine, median, numberOptions, startBenchEngines, stopAll, timedDocker, type BenchEngine } from './engines.js';
+import { machineLine, median, numberOptions, startBenchBerthd, startBenchEngines, stopAll, timedDocker, type BenchEngine } from './engines.js';
 
 const env = { DOCKER_BUILDKIT: '0' };
 
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
   const results: Array<[string, Figures]> = [];
   try {
     await makeContext(ctx);
-    await startBenchEngines('build', engines);
+    if (process.argv.includes('--berth-only')) engines.push(await startBenchBerthd('build'));
+    else await startBenchEngines('build', engines);
     for (const e of engines) results.push([e.name, await measure(e, ctx, rounds)]);
   } finally {
     await stopAll(engines);
