@@ -48,7 +48,7 @@ export function nodeData(node: SourceNode): Buffer | undefined {
   if (node.data) return node.data;
   if (!node.chunks) return undefined;
   node.data = node.chunks.length === 1 ? node.chunks[0]! : Buffer.concat(node.chunks, node.size);
-  delete node.chunks;
+  node.chunks = undefined;
   return node.data;
 }
 
@@ -178,6 +178,10 @@ export class BuildContext {
       mtime: header.mtime,
       size: type === 'file' ? header.size : 0,
       linkname: type === 'hardlink' ? (contextRel(header.linkname) ?? '') : header.linkname,
+      // Every field from the start: one object shape for all members.
+      data: undefined,
+      chunks: undefined,
+      hostPath: undefined,
       contentHash: '',
     };
     this.add(node);
@@ -590,7 +594,7 @@ class ContextTarParser {
         // One piece (or none) needs no list.
         if (file.chunks.length <= 1) {
           file.node.data = file.chunks[0] ?? Buffer.alloc(0);
-          delete file.node.chunks;
+          file.node.chunks = undefined;
         }
       } else this.spillOps.push({ kind: 'close' });
       this.file = undefined;
