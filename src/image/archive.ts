@@ -14,12 +14,13 @@
 // symlinks can't make load write outside its stores; symlinks between
 // members (docker's legacy layout links duplicate layers) are resolved
 // inside the archive's own namespace.
+import { createHash } from 'node:crypto';
+import { writev } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { invalidParameter, notFound } from '../common/errors.js';
-import { sha256Digest } from './content-store.js';
+import { sha256Digest, type BlobInfo } from './content-store.js';
 import type { StoredImage } from './image-store.js';
 import {
   NamedReference,
@@ -29,9 +30,10 @@ import {
   parseNormalizedNamed,
   tagNameOnly,
 } from './reference.js';
+import { StoredLayerInput, TarReader } from '../storage/index.js';
 import { registerLayerChain } from './layers.js';
 import type { ImageService } from './service.js';
-import { countBytes, decompress, readAllLimited, ByteCounter } from './streams.js';
+import { countBytes, decompress, readAllLimited } from './streams.js';
 import { progressMessage, type ProgressSink } from './progress.js';
 import {
   asImageConfig,
@@ -264,6 +266,73 @@ export interface LoadResult {
   imageIds: string[];
 }
 
+/** Bytes of a blob being spooled that may wait for their write at once. */
+const SPOOL_IN_FLIGHT = 8 << 20;
+/** Spooled bytes go out in writes of about this size (the request's chunks are 64 KiB). */
+const SPOOL_WRITE = 1 << 20;
+
+/**
+ * Hashes `body` and writes it to `fd` as it passes: the chunks are written
+ * where they lie (the request's own buffers), gathered into writev calls of
+ * about a MiB, a few MiB in flight at most.
+ */
+async function spoolBlob(body: AsyncIterable<Buffer>, fd: number): Promise<BlobInfo> {
+  const hash = createHash('sha256');
+  let size = 0;
+  let inFlight = 0;
+  let failure: unknown;
+  let waiter: (() => void) | undefined;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  const settled = (): void => {
+    const w = waiter;
+    waiter = undefined;
+    w?.();
+  };
+  const writeOut = (): void => {
+    const chunks = batch;
+    const bytes = batchBytes;
+    const position = size - bytes;
+    batch = [];
+    batchBytes = 0;
+    inFlight += bytes;
+    const next = (pending: Buffer[], at: number): void => {
+      writev(fd, pending, at, (err, n) => {
+        if (err) failure ??= err;
+        else {
+          // A short write: what is left goes again.
+          let skip = n;
+          const rest: Buffer[] = [];
+          for (const c of pending) {
+            if (skip >= c.length) skip -= c.length;
+            else {
+              rest.push(skip > 0 ? c.subarray(skip) : c);
+              skip = 0;
+            }
+          }
+          if (rest.length > 0) return next(rest, at + n);
+        }
+        inFlight -= bytes;
+        settled();
+      });
+    };
+    next(chunks, position);
+  };
+  for await (const chunk of body) {
+    if (failure) throw failure;
+    hash.update(chunk);
+    batch.push(chunk);
+    batchBytes += chunk.length;
+    size += chunk.length;
+    if (batchBytes >= SPOOL_WRITE) writeOut();
+    while (inFlight > SPOOL_IN_FLIGHT && !failure) await new Promise<void>((resolve) => (waiter = resolve));
+  }
+  if (batchBytes > 0) writeOut();
+  while (inFlight > 0) await new Promise<void>((resolve) => (waiter = resolve));
+  if (failure) throw failure;
+  return { digest: `sha256:${hash.digest('hex')}`, size };
+}
+
 /** Normalise an archive member name; null when it climbs out of the archive root. */
 function memberName(name: string): string | null {
   const cleaned = path.posix.normalize('/' + name).slice(1).replace(/\/+$/, '');
@@ -290,31 +359,23 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
     const { stream } = await decompress(input);
     const files = new Map<string, ArchiveFile | ArchiveLink>();
     const jsonFiles = new Map<string, Buffer>();
-    const extract = tar.extract();
-    stream.on('error', (err) => extract.destroy(err));
-    stream.pipe(extract);
-    for await (const entry of extract) {
-      const h = entry.header;
+    // Our tar reader over the request's own buffers (no copies), each blob
+    // hashed and written as its bytes pass (see spoolBlob).
+    const reader = new TarReader(stream);
+    for (let h = await reader.next(); h !== null; h = await reader.next()) {
       const name = memberName(h.name);
-      if (name === null || name === '') {
-        entry.resume();
-        continue;
-      }
-      if (h.type === 'symlink' || h.type === 'link') {
-        const target = h.type === 'symlink' ? path.posix.join(path.posix.dirname(name), h.linkname ?? '') : (h.linkname ?? '');
+      if (name === null || name === '') continue;
+      if (h.type === 'symlink' || h.type === 'hardlink') {
+        const target = h.type === 'symlink' ? path.posix.join(path.posix.dirname(name), h.linkname) : h.linkname;
         const t = memberName(target);
         if (t !== null) files.set(name, { kind: 'link', target: t });
-        entry.resume();
         continue;
       }
-      if (h.type !== 'file' && h.type !== 'contiguous-file') {
-        entry.resume();
-        continue;
-      }
+      if (h.type !== 'file') continue;
       const base = path.posix.basename(name);
       const isJson = base.endsWith('.json') || base === 'repositories' || base === 'oci-layout' || base === 'json' || base === 'VERSION';
-      if (isJson && (h.size ?? 0) <= JSON_LIMIT && !name.startsWith('blobs/')) {
-        jsonFiles.set(name, await readAllLimited(entry as AsyncIterable<Buffer>, JSON_LIMIT, name));
+      if (isJson && h.size <= JSON_LIMIT && !name.startsWith('blobs/')) {
+        jsonFiles.set(name, await readAllLimited(reader.body(), JSON_LIMIT, name));
         continue;
       }
       const fromName = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
@@ -326,19 +387,19 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
         files.set(name, { kind: 'blob', digest: info.digest, size: info.size });
       };
       if (expected && (await svc.content.has(expected))) {
-        for await (const _ of entry as AsyncIterable<Buffer>) void _;
-        spool({ digest: expected, size: h.size ?? 0 });
+        spool({ digest: expected, size: h.size });
         continue;
       }
-      const writer = await svc.content.writer(expected ? { digest: expected, size: h.size } : { size: h.size });
+      const ingest = await svc.content.ingest(expected ? { digest: expected, size: h.size } : { size: h.size });
+      let written: BlobInfo;
       try {
-        await pipeline(Readable.from(entry as AsyncIterable<Buffer>), writer);
+        written = await spoolBlob(reader.body(), ingest.fd);
       } catch (err) {
-        await writer.abort();
+        await ingest.abort();
         throw err;
       }
-      // The commit (an fsync of the whole blob) overlaps reading the next members.
-      const committed = writer.commit().then(spool);
+      // The commit (its check, an fsync of the whole blob) overlaps reading the next members.
+      const committed = ingest.commit(written).then(spool);
       committed.catch(() => undefined);
       commits.push(committed);
     }
@@ -457,21 +518,15 @@ export async function loadImages(svc: ImageService, input: Readable, progress: P
           }
         }
         const existingSizes = await svc.layerSizes(chains.slice(0, start));
-        const sources: Array<() => Promise<Readable>> = [];
+        // Each layer's unpack reads its spooled blob itself (a worker, off this thread).
+        const sources: Array<() => StoredLayerInput> = [];
         for (let i = start; i < diffs.length; i++) {
           const l = plan.layerPaths[i]!;
           const shortId = l.digest.slice(7, 19);
-          sources.push(async () => {
-            const s = await svc.content.get(l.digest);
-            if (quiet) return s;
-            const counter = new ByteCounter((n) => {
-              if (n === l.size || throttle()) void progress(progressMessage(shortId, 'Loading layer', n, l.size));
-            });
-            s.on('error', (err) => counter.destroy(err));
-            // An unpack that stops early closes the counter: close the file too.
-            counter.once('close', () => s.destroy());
-            return s.pipe(counter);
-          });
+          const onConsumed = (n: number): void => {
+            if (n === l.size || throttle()) void progress(progressMessage(shortId, 'Loading layer', n, l.size));
+          };
+          sources.push(() => new StoredLayerInput(svc.content.blobPath(l.digest), l.digest, quiet ? {} : { onConsumed }));
         }
         let last = 0;
         const throttle = (): boolean => {

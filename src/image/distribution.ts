@@ -44,11 +44,10 @@ import {
   withDigest,
   withTag,
 } from './reference.js';
-import { TeedLayerInput } from '../storage/index.js';
+import { StoredLayerInput, TeedLayerInput } from '../storage/index.js';
 import { registerLayerChain } from './layers.js';
 import type { ImageService } from './service.js';
-import { ByteCounter, peek } from './streams.js';
-import type { Readable } from 'node:stream';
+import { peek } from './streams.js';
 import { asImageConfig, chainIdsOf, compressionOf, mediaTypes, type Descriptor, type Manifest } from './types.js';
 
 export interface DistributionOptions {
@@ -74,7 +73,7 @@ function throttled(sink: ProgressSink, id: string, status: string, total: number
 }
 
 /** A layer's bytes for its unpack: a download on its way to the content store, or a stored blob. */
-type LayerSource = TeedLayerInput | Readable;
+type LayerSource = TeedLayerInput | StoredLayerInput;
 
 /** An iterable that opens its source when first read (and never, when only closed). */
 function lazyIterable(open: () => Promise<AsyncIterable<Uint8Array>>): AsyncIterable<Uint8Array> {
@@ -93,9 +92,9 @@ function lazyIterable(open: () => Promise<AsyncIterable<Uint8Array>>): AsyncIter
 }
 
 /** Stops a source nobody is going to read to its end. */
-function closeSource(s: LayerSource, err: unknown): void {
+function closeSource(s: LayerSource): void {
+  // A stored blob is opened by its reader: nothing to close.
   if (s instanceof TeedLayerInput) s.abandon();
-  else if (!s.readableEnded) s.destroy(err instanceof Error ? err : undefined);
 }
 
 export class Distribution {
@@ -311,7 +310,7 @@ export class Distribution {
     let failure: { err: unknown } | undefined;
     const provider = (k: number) => (s: LayerSource): void => {
       sources[k]!.provided = s;
-      if (failure) closeSource(s, failure.err);
+      if (failure) closeSource(s);
       sources[k]!.resolve(s);
     };
     const firstOf = new Map<string, number>();
@@ -329,7 +328,7 @@ export class Distribution {
       } else {
         // The same blob twice in one image: the second reads the stored copy.
         p = downloaded[first]!;
-        p.then(() => this.svc.content.get(d)).then(provider(k), source.reject);
+        p.then(() => this.storedInput(d, out, todo[k]!.desc.size)).then(provider(k), source.reject);
       }
       // Let no rejection go unhandled while we wait on earlier ones.
       p.catch(() => undefined);
@@ -341,18 +340,8 @@ export class Distribution {
         this.svc.layers,
         todo.map((t, k) => ({
           expectedDiffId: diffIds[t.index]!,
-          tar: async () => {
-            const src = await sources[k]!.promise;
-            // A download reports its own progress (TeedLayerInput's hooks).
-            if (src instanceof TeedLayerInput) return src;
-            const counter = new ByteCounter(throttled(out, shortId(t.desc.digest), 'Extracting', t.desc.size));
-            src.on('error', (err) => counter.destroy(err));
-            // An unpack that stops early (a bad tar) must not leave its
-            // download waiting on a reader that is gone.
-            counter.once('close', () => src.destroy());
-            src.pipe(counter);
-            return counter;
-          },
+          // Each reports its own progress (the inputs' hooks).
+          tar: () => sources[k]!.promise,
         })),
         parent,
         {
@@ -373,11 +362,16 @@ export class Distribution {
       // Layers whose unpack never began (the layer store stopped at an
       // earlier one) must not leave their downloads waiting for a reader.
       failure = { err };
-      for (const s of sources) if (s.provided) closeSource(s.provided, err);
+      for (const s of sources) if (s.provided) closeSource(s.provided);
       // A failed download explains a failed extraction better.
       for (const p of downloaded) await p;
       throw err;
     }
+  }
+
+  /** A blob of the content store for an unpack, with its 'Extracting' progress. */
+  private storedInput(digest: string, out: ProgressSink, size: number): StoredLayerInput {
+    return new StoredLayerInput(this.svc.content.blobPath(digest), digest, { onConsumed: throttled(out, shortId(digest), 'Extracting', size) });
   }
 
   /**
@@ -390,7 +384,7 @@ export class Distribution {
   private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink, provide: (s: LayerSource) => void): Promise<void> {
     const id = shortId(desc.digest);
     if (await this.svc.content.has(desc.digest)) {
-      provide(await this.svc.content.get(desc.digest));
+      provide(this.storedInput(desc.digest, out, desc.size));
       await out(statusMessage(id, 'Download complete'));
       return;
     }

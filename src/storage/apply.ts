@@ -71,6 +71,12 @@ export interface ApplyOptions {
   /** Bytes of small files read and not yet written, at most (default 1 MiB; one file may go over). */
   maxPendingBytes?: number;
   /**
+   * The input's diff ID when it is already known: the input is a plain tar
+   * read back from where it was stored under this digest, verified on its
+   * way in (a loaded layer in the content store). Not hashed again.
+   */
+  knownDiffId?: string;
+  /**
    * Write file contents with blocking calls, each chunk as soon as it is
    * read: for an unpack worker, whose thread nothing else waits on. No file
    * data outlives the read that brought it, so the inflated buffers die
@@ -267,9 +273,10 @@ export async function applyLayer(
   let tarSize = 0;
   let compression: Compression = options.inputCompression ?? 'none';
   const tarBytes = options.inputCompression !== undefined ? input : decompressed(input, (c) => (compression = c));
+  const known = options.knownDiffId;
   async function* hashed(): AsyncGenerator<Uint8Array> {
     for await (const chunk of tarBytes) {
-      hash.update(chunk);
+      if (known === undefined) hash.update(chunk);
       tarSize += chunk.length;
       yield chunk;
     }
@@ -639,7 +646,7 @@ export async function applyLayer(
     await reader.close().catch(() => {});
     throw err;
   }
-  const result: ApplyResult = { diffId: `sha256:${hash.digest('hex')}`, tarSize, size, compression, tarSplitValid };
+  const result: ApplyResult = { diffId: known ?? `sha256:${hash.digest('hex')}`, tarSize, size, compression, tarSplitValid };
   if (deferred) {
     deferred.whiteouts = [...deferredWhiteouts];
     // Directories the tar listed after all, or that a later member replaced, are no longer implied.

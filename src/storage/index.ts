@@ -8,6 +8,7 @@ export type { Change, ChangeKind } from './diff.js';
 export type { DriverName } from './driver.js';
 export { detectCompression } from './compression.js';
 export type { Compression } from './compression.js';
-export { TeedLayerInput } from './layer-input.js';
+export { StoredLayerInput, TeedLayerInput } from './layer-input.js';
 export type { BlobSink, RemoteSource, TeedLayerInputOptions } from './layer-input.js';
 export type { BlobAnswer, BlobRequest } from './unpack-protocol.js';
+export { TarReader } from './tar/reader.js';

@@ -12,7 +12,7 @@
 // input has ended, and the unpack does not succeed unless it accepts them:
 // a blob that does not match its digest never yields a registered layer.
 import { createHash } from 'node:crypto';
-import { write } from 'node:fs';
+import { createReadStream, write } from 'node:fs';
 import type { BlobAnswer, BlobRequest } from './unpack-protocol.js';
 
 /** Where a teed blob's bytes go, and who judges them. */
@@ -153,6 +153,33 @@ export class TeedLayerInput implements AsyncIterable<Uint8Array> {
         await iterator.return?.()?.catch(() => undefined);
         this.stop();
       }
+    }
+  }
+}
+
+/**
+ * A blob already stored under its digest (a loaded layer, a pulled blob
+ * unpacked again), for an unpack: a worker reads the file itself, into its
+ * own slots, so that its bytes never pass through this thread; and a plain
+ * tar stored under its diff ID is not hashed a second time (it was, on its
+ * way into the content store). Iterated here, it is simply read.
+ */
+export class StoredLayerInput implements AsyncIterable<Uint8Array> {
+  constructor(
+    /** The blob's file. */
+    readonly path: string,
+    /** The digest it is stored under (`sha256:<hex>`), verified when it was stored. */
+    readonly digest: string,
+    readonly options: { onConsumed?: (bytes: number) => void } = {},
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    let consumed = 0;
+    for await (const chunk of createReadStream(this.path, { highWaterMark: 1 << 20 })) {
+      const bytes = chunk as Buffer;
+      yield bytes;
+      consumed += bytes.length;
+      this.options.onConsumed?.(consumed);
     }
   }
 }

@@ -6,12 +6,13 @@
 // and hands the slot back once the decompressor has taken it in. Nothing is
 // serialized per chunk, and the main thread allocates nothing per chunk.
 //
-// A download (a job with `fetch`) does not pass through the main thread at
-// all: the worker GETs the blob itself, with the URL and headers the main
-// thread's registry session prepared, and only reports progress. A socket
-// allocates a buffer per read, and those buffers set off the main heap's
-// garbage collector (the daemon's whole heap, marked twice per 100 MB) where
-// the worker's small heap costs little to collect.
+// A download (a job with `fetch`), or a stored blob (`file`), does not pass
+// through the main thread at all: the worker GETs the blob itself, with the
+// URL and headers the main thread's registry session prepared, or reads the
+// file, and only reports progress. A socket or a file stream allocates a
+// buffer per read, and those buffers set off the main heap's garbage
+// collector (the daemon's whole heap, marked twice per 100 MB); the worker
+// reads into slots of its own.
 import type { ApplyResult, WhiteoutMode } from './apply.js';
 
 export const SLOT_SIZE = 512 * 1024;
@@ -55,7 +56,17 @@ export interface BlobAnswer {
 }
 
 export type ToWorker =
-  | { t: 'start'; id: number; root: string; options: UnpackJobOptions; buffer?: SharedArrayBuffer; tee?: TeeTarget; fetch?: BlobRequest }
+  | {
+      t: 'start';
+      id: number;
+      root: string;
+      options: UnpackJobOptions;
+      buffer?: SharedArrayBuffer;
+      tee?: TeeTarget;
+      fetch?: BlobRequest;
+      /** A stored blob the worker reads itself (see StoredLayerInput). */
+      file?: { path: string; digest: string };
+    }
   /** The request to try instead, after an answer that was not the blob. */
   | { t: 'refetch'; id: number; fetch: BlobRequest }
   | { t: 'data'; id: number; slot: number; length: number }
@@ -80,7 +91,7 @@ export type FromWorker =
   | { t: 'warning'; id: number; message: string }
   /** A teeing job's input has ended: every byte is written; its sha256 and size. */
   | { t: 'blob'; id: number; digest: string; size: number }
-  /** A downloading job's bytes: received, and taken in by the unpack. */
+  /** A downloading (or file-reading) job's bytes: received, and taken in by the unpack. */
   | { t: 'progress'; id: number; read: number; consumed: number }
   /** A downloading job got an answer that is not the blob; it waits for 'refetch' or 'abort'. */
   | { t: 'answer'; id: number; answer: BlobAnswer }

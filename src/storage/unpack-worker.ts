@@ -10,7 +10,7 @@
 // plain (uncompressed) tar from the slots is copied out, because the tar
 // reader keeps slices of what it reads while the files are being written.
 import { createHash, type Hash } from 'node:crypto';
-import { writeSync } from 'node:fs';
+import { close, open, read, writeSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { connect as netConnect, isIP } from 'node:net';
@@ -587,20 +587,30 @@ class JobInput {
     }
   }
 
+  /**
+   * A plain tar's pieces as they are, each given back when the next is asked
+   * for: the reader (applyLayer with syncWrites) keeps nothing of a chunk
+   * past the next read.
+   */
   private async *plainChunks(): AsyncGenerator<Buffer> {
-    for (;;) {
-      if (this.error) throw this.error;
-      const next = this.plain.shift();
-      if (next !== undefined) {
-        // A slot is copied out: the tar reader keeps slices while files are written, and the slot is refilled meanwhile.
-        const { bytes } = next;
-        const chunk = next.owned ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(bytes);
-        next.release();
-        yield chunk;
-        continue;
+    let previous: Piece | undefined;
+    try {
+      for (;;) {
+        previous?.release();
+        previous = undefined;
+        if (this.error) throw this.error;
+        const next = this.plain.shift();
+        if (next !== undefined) {
+          previous = next;
+          const { bytes } = next;
+          yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          continue;
+        }
+        if (this.ended) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
       }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+    } finally {
+      previous?.release();
     }
   }
 }
@@ -978,6 +988,61 @@ async function download(request: BlobRequest, job: JobInput): Promise<void> {
   }
 }
 
+// --- stored blobs ----------------------------------------------------------------------
+
+function readAt(fd: number, into: Uint8Array, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/** Reads a stored blob into the job through a ring of slots, each read again once the unpack gave it back. */
+async function readFile(path: string, job: JobInput): Promise<void> {
+  const ring = new SlotRing(RING_SLOTS);
+  let fd: number | undefined;
+  let waiting: (() => void) | undefined;
+  let stopped = false;
+  job.onAbort = () => {
+    stopped = true;
+    waiting?.();
+  };
+  try {
+    fd = await new Promise<number>((resolve, reject) => open(path, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+    for (let position = 0; !stopped; ) {
+      let slot = ring.take();
+      while (slot === undefined && !stopped) {
+        await new Promise<void>((resolve) => (waiting = resolve));
+        waiting = undefined;
+        slot = ring.take();
+      }
+      if (slot === undefined) break;
+      const n = await readAt(fd, ring.view(slot), position);
+      if (n === 0 || stopped) {
+        ring.give(slot);
+        break;
+      }
+      position += n;
+      const held = slot;
+      let released = false;
+      job.data({
+        bytes: ring.view(held, 0, n),
+        owned: false,
+        release: () => {
+          if (released) return;
+          released = true;
+          ring.give(held);
+          const w = waiting;
+          waiting = undefined;
+          w?.();
+        },
+      });
+    }
+    if (!stopped) job.end();
+  } catch (err) {
+    job.abort(err instanceof Error ? err : new Error(String(err)));
+  } finally {
+    if (fd !== undefined) close(fd, () => undefined);
+  }
+}
+
 // --- jobs ------------------------------------------------------------------------------
 
 const jobs = new Map<number, JobInput>();
@@ -988,6 +1053,9 @@ async function run(message: Extract<ToWorker, { t: 'start' }>, input: JobInput):
   if (message.fetch) {
     input.reportProgress();
     void download(message.fetch, input);
+  } else if (message.file) {
+    input.reportProgress();
+    void readFile(message.file.path, input);
   }
   try {
     const { compression, output } = await input.ready;
@@ -999,6 +1067,8 @@ async function run(message: Extract<ToWorker, { t: 'start' }>, input: JobInput):
       tarSplit: split,
       inputCompression: compression,
       syncWrites: true,
+      // A plain tar stored under its digest: that is its diff ID, verified when it was stored.
+      ...(message.file && compression === 'none' ? { knownDiffId: message.file.digest } : {}),
       onWarning: (warning) => send({ t: 'warning', id, message: warning }),
     });
     // Whatever follows the archive still belongs to the blob (and its digest).

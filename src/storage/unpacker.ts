@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { EngineError, type ErrorKind } from '../common/errors.js';
 import { applyLayer, type ApplyResult } from './apply.js';
 import { TarFormatError } from './tar/header.js';
-import { TeedLayerInput } from './layer-input.js';
+import { StoredLayerInput, TeedLayerInput } from './layer-input.js';
 import { TarSplitWriter } from './tarsplit.js';
 import { SLOTS, SLOT_SIZE, type BlobAnswer, type FromWorker, type SerializedError, type ToWorker, type UnpackJobOptions } from './unpack-protocol.js';
 
@@ -168,11 +168,13 @@ class UnpackPool {
     const teed = input instanceof TeedLayerInput ? input : undefined;
     teed?.claim();
     const remote = teed?.options.remote;
+    const stored = input instanceof StoredLayerInput ? input : undefined;
     const source = teed ? teed.source : input;
     const entry = this.pick();
     const id = this.nextId++;
-    // A download goes straight to the worker: no slots.
-    const buffer = remote ? undefined : new SharedArrayBuffer(SLOTS * SLOT_SIZE);
+    // A download or a stored blob goes straight to the worker: no slots.
+    const direct = remote !== undefined || stored !== undefined;
+    const buffer = direct ? undefined : new SharedArrayBuffer(SLOTS * SLOT_SIZE);
     const view = buffer ? new Uint8Array(buffer) : new Uint8Array(0);
     const post = (message: ToWorker): void => entry.worker.postMessage(message);
     /** Why a download's answer was not the blob (the error to report). */
@@ -204,7 +206,7 @@ class UnpackPool {
         },
         onProgress: (bytesRead, bytesConsumed) => {
           if (bytesRead !== read) teed?.options.onRead?.((read = bytesRead));
-          if (bytesConsumed !== consumed) teed?.options.onConsumed?.((consumed = bytesConsumed));
+          if (bytesConsumed !== consumed) (teed ?? stored)?.options.onConsumed?.((consumed = bytesConsumed));
         },
         onAnswer: (answer) => {
           if (!remote) return;
@@ -232,6 +234,7 @@ class UnpackPool {
       ...(buffer ? { buffer } : {}),
       ...(teed ? { tee: { fd: teed.sink.fd } } : {}),
       ...(remote ? { fetch: remote.request } : {}),
+      ...(stored ? { file: { path: stored.path, digest: stored.digest } } : {}),
     });
 
     let inputError: unknown;
@@ -245,7 +248,7 @@ class UnpackPool {
     };
     const onRead = teed?.options.onRead;
     try {
-      if (remote) {
+      if (direct) {
         // The worker reads; only its messages come here.
       } else feed: for await (const chunk of source) {
         read += chunk.length;
@@ -265,7 +268,7 @@ class UnpackPool {
           if (fill === SLOT_SIZE) flush();
         }
       }
-      if (!job.settled && !remote) {
+      if (!job.settled && !direct) {
         if (fill > 0) flush();
         post({ t: 'end', id });
       }

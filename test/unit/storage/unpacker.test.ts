@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
-import { TeedLayerInput, type BlobSink } from '../../../src/storage/layer-input.js';
+import { StoredLayerInput, TeedLayerInput, type BlobSink } from '../../../src/storage/layer-input.js';
 import { unpackLayer } from '../../../src/storage/unpacker.js';
 import { bytesOf, makeTar, sha256, snapshot, tempDir } from './fixtures.js';
 
@@ -211,6 +211,39 @@ test('a hostile tar fails the unpack with its own error; its blob is read to the
   assert.equal(await input.stored, true);
   assert.equal(sink.told.length, 1);
   assert.equal(closed, true);
+});
+
+test('a stored blob is read by the worker itself; a plain one stored under its diff ID is not hashed again', async (t) => {
+  const tar = await bigLayer();
+  const dir = await tempDir(t);
+  const plainPath = `${dir}/plain`;
+  const gzPath = `${dir}/gz`;
+  writeFileSync(plainPath, tar);
+  const gz = gzipSync(tar);
+  writeFileSync(gzPath, gz);
+  const consumed: number[] = [];
+  const plain = await unpackLayer(new StoredLayerInput(plainPath, sha256(tar), { onConsumed: (n) => consumed.push(n) }), await tempDir(t), { whiteouts: 'overlay', emptyRoot: true });
+  assert.equal(plain.diffId, sha256(tar));
+  assert.equal(plain.tarSize, tar.length);
+  assert.equal(consumed.at(-1), tar.length);
+  // The digest it is stored under is taken as its diff ID (the content store verified it on the way in).
+  const trusted = `sha256:${'0'.repeat(64)}`;
+  assert.equal((await unpackLayer(new StoredLayerInput(plainPath, trusted), await tempDir(t), { whiteouts: 'overlay', emptyRoot: true })).diffId, trusted);
+  // A compressed blob's diff ID is another digest: hashed.
+  const root = await tempDir(t);
+  const compressed = await unpackLayer(new StoredLayerInput(gzPath, sha256(gz)), root, { whiteouts: 'overlay', emptyRoot: true });
+  assert.equal(compressed.diffId, sha256(tar));
+  assert.equal(await readFile(`${root}/etc/conf`, 'utf8'), 'key=value\n');
+  await assert.rejects(unpackLayer(new StoredLayerInput(`${dir}/missing`, trusted), await tempDir(t), { whiteouts: 'overlay' }), { code: 'ENOENT' });
+  // Read on this thread (no workers): the same bytes.
+  const saved = process.env.BERTH_UNPACK_WORKERS;
+  process.env.BERTH_UNPACK_WORKERS = '0';
+  try {
+    assert.equal((await unpackLayer(new StoredLayerInput(gzPath, sha256(gz)), await tempDir(t), { whiteouts: 'overlay', emptyRoot: true })).diffId, sha256(tar));
+  } finally {
+    if (saved === undefined) delete process.env.BERTH_UNPACK_WORKERS;
+    else process.env.BERTH_UNPACK_WORKERS = saved;
+  }
 });
 
 test('an input nobody reads can be abandoned: it is not stored', async () => {
