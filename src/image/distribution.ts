@@ -15,7 +15,6 @@
 // Push: straight from the stored blobs (HEAD → mount → upload), in parallel
 // (max-concurrent-uploads); a pulled image's own manifest is pushed back as
 // is, so its digest does not change.
-import { createGzip } from 'node:zlib';
 import { invalidParameter, isEngineError, notFound, systemError } from '../common/errors.js';
 import {
   blobDigestMismatch,
@@ -44,10 +43,11 @@ import {
   withDigest,
   withTag,
 } from './reference.js';
-import { StoredLayerInput, TeedLayerInput } from '../storage/index.js';
+import { compressLayer, StoredLayerInput, TeedLayerInput } from '../storage/index.js';
 import { registerLayerChain } from './layers.js';
 import type { ImageService } from './service.js';
 import { peek } from './streams.js';
+import type { Readable } from 'node:stream';
 import { asImageConfig, chainIdsOf, compressionOf, mediaTypes, type Descriptor, type Manifest } from './types.js';
 
 export interface DistributionOptions {
@@ -523,33 +523,37 @@ export class Distribution {
   }
 
   /**
-   * The layer blobs to push. Blobs stored uncompressed (loaded, imported
-   * from a plain tar) are gzip'd once into the content store, as dockerd
-   * compresses on push; images without stored blobs get them from the
-   * layer store's tars.
+   * The layer blobs to push. Blobs stored compressed (pulled) go as they
+   * are. Blobs stored uncompressed (loaded, imported from a plain tar) are
+   * gzip'd once into the content store, as dockerd compresses on push;
+   * images without stored blobs get them from the layer store's tars. Each
+   * is compressed and hashed in one pass on an unpack worker, all layers at
+   * once (see compressLayer).
    */
   private async distributableLayers(image: StoredImage): Promise<Descriptor[]> {
     const diffIds = image.config.rootfs.diff_ids;
     const chains = chainIdsOf(diffIds);
     const stored = image.record.layers;
-    const out: Descriptor[] = [];
     let changed = false;
-    for (let i = 0; i < diffIds.length; i++) {
-      const desc = stored?.[i];
-      if (desc && (await this.svc.content.has(desc.digest))) {
-        const head = await this.head(desc.digest);
-        if (compressionOf(head) !== 'none') {
-          out.push(desc);
-          continue;
+    const out = await Promise.all(
+      diffIds.map(async (_, i): Promise<Descriptor> => {
+        const desc = stored?.[i];
+        const haveBlob = desc !== undefined && (await this.svc.content.has(desc.digest));
+        if (haveBlob && compressionOf(await this.head(desc.digest)) !== 'none') return desc;
+        const source = haveBlob ? new StoredLayerInput(this.svc.content.blobPath(desc.digest), desc.digest) : await this.svc.layers.tar(chains[i]!);
+        const ingest = await this.svc.content.ingest();
+        let info;
+        try {
+          info = await ingest.commit(await compressLayer(source, ingest.fd));
+        } catch (err) {
+          if (!haveBlob) (source as Readable).destroy();
+          await ingest.abort();
+          throw err;
         }
-      }
-      const source = desc && (await this.svc.content.has(desc.digest)) ? await this.svc.content.get(desc.digest) : await this.svc.layers.tar(chains[i]!);
-      const gzip = createGzip({ level: 1 });
-      source.on('error', (err) => gzip.destroy(err));
-      const info = await this.svc.content.putStream(source.pipe(gzip));
-      out.push({ mediaType: desc?.mediaType.includes('oci') ? mediaTypes.ociLayerGzip : mediaTypes.dockerLayerGzip, digest: info.digest, size: info.size });
-      changed = true;
-    }
+        changed = true;
+        return { mediaType: desc?.mediaType.includes('oci') ? mediaTypes.ociLayerGzip : mediaTypes.dockerLayerGzip, digest: info.digest, size: info.size };
+      }),
+    );
     if (changed) {
       image.record.layers = out;
       image.record.tarSizes = undefined;

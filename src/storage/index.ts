@@ -12,3 +12,4 @@ export { StoredLayerInput, TeedLayerInput } from './layer-input.js';
 export type { BlobSink, RemoteSource, TeedLayerInputOptions } from './layer-input.js';
 export type { BlobAnswer, BlobRequest } from './unpack-protocol.js';
 export { TarReader } from './tar/reader.js';
+export { compressLayer } from './unpacker.js';

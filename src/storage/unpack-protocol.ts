@@ -69,6 +69,11 @@ export type ToWorker =
     }
   /** The request to try instead, after an answer that was not the blob. */
   | { t: 'refetch'; id: number; fetch: BlobRequest }
+  /**
+   * Gzip a layer's plain tar (from the slots, or a stored file) into an open
+   * file, hashing what is written: a layer to push that has no compressed blob.
+   */
+  | { t: 'compress'; id: number; buffer?: SharedArrayBuffer; file?: { path: string }; out: TeeTarget }
   | { t: 'data'; id: number; slot: number; length: number }
   | { t: 'end'; id: number }
   | { t: 'abort'; id: number };
@@ -96,4 +101,6 @@ export type FromWorker =
   /** A downloading job got an answer that is not the blob; it waits for 'refetch' or 'abort'. */
   | { t: 'answer'; id: number; answer: BlobAnswer }
   | { t: 'done'; id: number; result: ApplyResult }
+  /** A compress job is done: the sha256 and size of what it wrote. */
+  | { t: 'compressed'; id: number; digest: string; size: number }
   | { t: 'failed'; id: number; error: SerializedError };

@@ -14,8 +14,12 @@
 // first use and kept (unreferenced) for the next; a worker idle for 5 s
 // ends (each holds ~10 MiB that an idle daemon does not need, and costs
 // ~0.1 CPU-second to start again).
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { createGzip } from 'node:zlib';
 import { EngineError, type ErrorKind } from '../common/errors.js';
 import { applyLayer, type ApplyResult } from './apply.js';
 import { TarFormatError } from './tar/header.js';
@@ -27,11 +31,17 @@ export interface UnpackOptions extends UnpackJobOptions {
   onWarning?: (message: string) => void;
 }
 
+/** What a compress job wrote: its sha256 and size. */
+export interface CompressedBlob {
+  digest: string;
+  size: number;
+}
+
 interface JobState {
   free: number[];
   slotWaiter: (() => void) | undefined;
   settled: boolean;
-  resolve: (result: ApplyResult) => void;
+  resolve: (result: ApplyResult | CompressedBlob) => void;
   reject: (err: Error) => void;
   onWarning: (message: string) => void;
   /** A slot came back: its bytes were taken in. */
@@ -134,6 +144,10 @@ class UnpackPool {
           entry.jobs.delete(message.id);
           settle(job, message.result);
           break;
+        case 'compressed':
+          entry.jobs.delete(message.id);
+          settle(job, { digest: message.digest, size: message.size });
+          break;
         case 'failed':
           entry.jobs.delete(message.id);
           settle(job, revive(message.error));
@@ -154,6 +168,45 @@ class UnpackPool {
 
   fill(): void {
     while (this.workers.length < this.size) this.spawn();
+  }
+
+  /** A job's state without its outcome hooks. */
+  private jobBase(reject: (err: Error) => void): Omit<JobState, 'resolve'> {
+    return {
+      free: Array.from({ length: SLOTS }, (_, i) => i),
+      slotWaiter: undefined,
+      settled: false,
+      reject,
+      onWarning: () => {},
+      onSlot: () => {},
+      onBlob: () => {},
+      onProgress: () => {},
+      onAnswer: () => {},
+    };
+  }
+
+  /** Gzips a plain tar (slots, or a stored file the worker reads) into `fd`. */
+  async compress(input: AsyncIterable<Uint8Array>, fd: number): Promise<CompressedBlob> {
+    const stored = input instanceof StoredLayerInput ? input : undefined;
+    const entry = this.pick();
+    const id = this.nextId++;
+    const buffer = stored ? undefined : new SharedArrayBuffer(SLOTS * SLOT_SIZE);
+    const post = (message: ToWorker): void => entry.worker.postMessage(message);
+    let job!: JobState;
+    const result = new Promise<CompressedBlob>((resolve, reject) => {
+      job = { ...this.jobBase(reject), resolve: resolve as JobState['resolve'] };
+    });
+    result.catch(() => {});
+    entry.jobs.set(id, job);
+    clearTimeout(entry.idleTimer);
+    entry.worker.ref();
+    post({ t: 'compress', id, out: { fd }, ...(buffer ? { buffer } : {}), ...(stored ? { file: { path: stored.path } } : {}) });
+    const inputError = buffer ? await feedSlots(input, job, new Uint8Array(buffer), id, post, new Array<number>(SLOTS).fill(0), () => {}) : undefined;
+    try {
+      return await result;
+    } catch (err) {
+      throw inputError ?? err;
+    }
   }
 
   /** The worker with the fewest jobs; a new one while the pool is not full. */
@@ -187,11 +240,8 @@ class UnpackPool {
     let job!: JobState;
     const result = new Promise<ApplyResult>((resolve, reject) => {
       job = {
-        free: Array.from({ length: SLOTS }, (_, i) => i),
-        slotWaiter: undefined,
-        settled: false,
-        resolve,
-        reject,
+        ...this.jobBase(reject),
+        resolve: resolve as JobState['resolve'],
         onWarning: options.onWarning ?? (() => {}),
         onSlot: (slot) => {
           consumed += slotBytes[slot]!;
@@ -237,45 +287,13 @@ class UnpackPool {
       ...(stored ? { file: { path: stored.path, digest: stored.digest } } : {}),
     });
 
-    let inputError: unknown;
-    let slot = -1;
-    let fill = 0;
-    const flush = (): void => {
-      slotBytes[slot] = fill;
-      post({ t: 'data', id, slot, length: fill });
-      slot = -1;
-      fill = 0;
-    };
     const onRead = teed?.options.onRead;
-    try {
-      if (direct) {
-        // The worker reads; only its messages come here.
-      } else feed: for await (const chunk of source) {
-        read += chunk.length;
-        onRead?.(read);
-        let offset = 0;
-        while (offset < chunk.length) {
-          if (slot < 0) {
-            while (job.free.length === 0 && !job.settled) await new Promise<void>((resolve) => (job.slotWaiter = resolve));
-            // Settled early: the worker failed (a hostile tar...); stop reading.
-            if (job.settled) break feed;
-            slot = job.free.shift()!;
-          }
-          const n = Math.min(chunk.length - offset, SLOT_SIZE - fill);
-          view.set(offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n), slot * SLOT_SIZE + fill);
-          fill += n;
-          offset += n;
-          if (fill === SLOT_SIZE) flush();
-        }
-      }
-      if (!job.settled && !direct) {
-        if (fill > 0) flush();
-        post({ t: 'end', id });
-      }
-    } catch (err) {
-      inputError = err;
-      if (!job.settled) post({ t: 'abort', id });
-    }
+    let inputError: unknown = direct
+      ? undefined
+      : await feedSlots(source, job, view, id, post, slotBytes, (n) => {
+          read = n;
+          onRead?.(n);
+        });
     let outcome: ApplyResult;
     try {
       outcome = await result;
@@ -305,6 +323,59 @@ class UnpackPool {
   }
 }
 
+/**
+ * Copies `source` into the job's free slots, telling the worker of each;
+ * stops early when the job settles (the worker failed). Returns the
+ * source's error, if it failed (the job is then aborted).
+ */
+async function feedSlots(
+  source: AsyncIterable<Uint8Array>,
+  job: JobState,
+  view: Uint8Array,
+  id: number,
+  post: (message: ToWorker) => void,
+  slotBytes: number[],
+  onRead: (bytes: number) => void,
+): Promise<unknown> {
+  let slot = -1;
+  let fill = 0;
+  let read = 0;
+  const flush = (): void => {
+    slotBytes[slot] = fill;
+    post({ t: 'data', id, slot, length: fill });
+    slot = -1;
+    fill = 0;
+  };
+  try {
+    feed: for await (const chunk of source) {
+      read += chunk.length;
+      onRead(read);
+      let offset = 0;
+      while (offset < chunk.length) {
+        if (slot < 0) {
+          while (job.free.length === 0 && !job.settled) await new Promise<void>((resolve) => (job.slotWaiter = resolve));
+          // Settled early: the worker failed (a hostile tar...); stop reading.
+          if (job.settled) break feed;
+          slot = job.free.shift()!;
+        }
+        const n = Math.min(chunk.length - offset, SLOT_SIZE - fill);
+        view.set(offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n), slot * SLOT_SIZE + fill);
+        fill += n;
+        offset += n;
+        if (fill === SLOT_SIZE) flush();
+      }
+    }
+    if (!job.settled) {
+      if (fill > 0) flush();
+      post({ t: 'end', id });
+    }
+    return undefined;
+  } catch (err) {
+    if (!job.settled) post({ t: 'abort', id });
+    return err;
+  }
+}
+
 /** The reason a blob was refused, if it was. */
 async function blobRefusal(judged: Promise<void> | undefined): Promise<unknown> {
   if (judged === undefined) return undefined;
@@ -316,7 +387,7 @@ async function blobRefusal(judged: Promise<void> | undefined): Promise<unknown> 
   }
 }
 
-function settle(job: JobState, outcome: ApplyResult | Error): void {
+function settle(job: JobState, outcome: ApplyResult | CompressedBlob | Error): void {
   if (job.settled) return;
   job.settled = true;
   wakeSlot(job);
@@ -338,6 +409,45 @@ export function startUnpackWorkers(): void {
   if (size === 0) return;
   pool ??= new UnpackPool(size);
   pool.fill();
+}
+
+/**
+ * Gzips the plain tar in `input` (a StoredLayerInput is read by the worker
+ * itself) into the open file `fd` on a worker thread, and returns the sha256
+ * and size of what was written: a layer to push that has no compressed
+ * blob. Without workers, on this thread with the stream API.
+ */
+export async function compressLayer(input: AsyncIterable<Uint8Array>, fd: number): Promise<CompressedBlob> {
+  const size = workerCount();
+  if (size === 0) return compressHere(input, fd);
+  pool ??= new UnpackPool(size);
+  return pool.compress(input, fd);
+}
+
+async function compressHere(input: AsyncIterable<Uint8Array>, fd: number): Promise<CompressedBlob> {
+  const gzip = createGzip({ level: 1 });
+  const hash = createHash('sha256');
+  let size = 0;
+  const feeding = (async () => {
+    try {
+      for await (const chunk of input) if (!gzip.write(chunk)) await once(gzip, 'drain');
+      gzip.end();
+    } catch (err) {
+      gzip.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  })();
+  for await (const chunk of gzip) {
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    for (let off = 0; off < bytes.length; ) off += await writeAt(fd, bytes.subarray(off), size + off);
+    size += bytes.length;
+  }
+  await feeding;
+  return { digest: `sha256:${hash.digest('hex')}`, size };
+}
+
+function writeAt(fd: number, chunk: Uint8Array, position: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, chunk, 0, chunk.length, position, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /**

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { gzipSync, zstdCompressSync } from 'node:zlib';
+import { gunzipSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import { StoredLayerInput, TeedLayerInput, type BlobSink } from '../../../src/storage/layer-input.js';
-import { unpackLayer } from '../../../src/storage/unpacker.js';
+import { compressLayer, unpackLayer } from '../../../src/storage/unpacker.js';
 import { bytesOf, makeTar, sha256, snapshot, tempDir } from './fixtures.js';
 
 /** A 3 MiB layer (more than the slots in flight) with a few small files too. */
@@ -261,4 +261,39 @@ test('an input nobody reads can be abandoned: it is not stored', async () => {
   // A generator that never started has nothing to close; its finally did not run, and that is fine.
   assert.equal(closed, false);
   assert.throws(() => input.claim(), /read twice/);
+});
+
+test('compressLayer: gzip of a plain tar into a file, hashed as written; random bytes stored, the rest deflated', async (t) => {
+  const random = randomBytes(3 << 20);
+  const text = Buffer.from('a line of text that compresses well\n'.repeat(90_000));
+  const tar = await makeTar([
+    { name: 'random.bin', content: random },
+    { name: 'text.txt', content: text },
+    { name: 'more-random.bin', content: randomBytes(1 << 20) },
+  ]);
+  const dir = await tempDir(t);
+  writeFileSync(`${dir}/layer.tar`, tar);
+  const saved = process.env.BERTH_UNPACK_WORKERS;
+  try {
+    for (const [label, workers, input] of [
+      ['worker, slots', undefined, () => bytesOf(tar, 100_003)],
+      ['worker, stored file', undefined, () => new StoredLayerInput(`${dir}/layer.tar`, sha256(tar))],
+      ['this thread', '0', () => bytesOf(tar, 100_003)],
+    ] as const) {
+      if (workers === undefined) delete process.env.BERTH_UNPACK_WORKERS;
+      else process.env.BERTH_UNPACK_WORKERS = workers;
+      const out = `${dir}/${label.replace(/\W+/g, '-')}.gz`;
+      const fd = openSync(out, 'w', 0o600);
+      const result = await compressLayer(input(), fd).finally(() => closeSync(fd));
+      const blob = readFileSync(out);
+      assert.equal(result.digest, sha256(blob), label);
+      assert.equal(result.size, blob.length, label);
+      assert.deepEqual(gunzipSync(blob), tar, label);
+      // The random 4 MiB stay about their size, the text shrinks to almost nothing.
+      assert.ok(blob.length < random.length + (1 << 20) + 200_000, `${label}: ${blob.length}`);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.BERTH_UNPACK_WORKERS;
+    else process.env.BERTH_UNPACK_WORKERS = saved;
+  }
 });
