@@ -106,7 +106,8 @@ export class Distribution {
     private readonly opts: DistributionOptions,
   ) {
     this.downloads = createLimiter(Math.max(1, opts.maxConcurrentDownloads ?? 3));
-    this.uploads = createLimiter(Math.max(1, opts.maxConcurrentUploads ?? 3));
+    // dockerd's defaults (daemon/config: 3 downloads, 5 uploads).
+    this.uploads = createLimiter(Math.max(1, opts.maxConcurrentUploads ?? 5));
   }
 
   /**
@@ -323,7 +324,8 @@ export class Distribution {
       if (first === undefined) {
         firstOf.set(d, k);
         lease(d);
-        p = this.downloads(() => (failure ? Promise.reject(failure.err) : this.downloadBlob(repo, todo[k]!.desc, out, provider(k))));
+        // The download slot is held while bytes come, not while the blob is made durable.
+        p = this.downloads(() => (failure ? Promise.reject(failure.err) : this.downloadBlob(repo, todo[k]!.desc, out, provider(k)))).then((d) => d.stored);
         p.catch((err: unknown) => source.reject(err));
       } else {
         // The same blob twice in one image: the second reads the stored copy.
@@ -377,16 +379,18 @@ export class Distribution {
   /**
    * Downloads a layer blob into the content store, handing its bytes to
    * `provide` for the unpack as they come (or the stored blob when there is
-   * one). Resolves once the blob is verified and stored, or once its unpack
-   * stopped early (whose error the layer store reports); rejects when the
-   * download failed or the blob does not match its digest.
+   * one). Resolves once the transfer is over and the blob verified; then
+   * `stored` resolves once it is durable in the content store, or once its
+   * unpack stopped early (whose error the layer store reports). Rejects
+   * (or `stored` does) when the download failed or the blob does not match
+   * its digest.
    */
-  private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink, provide: (s: LayerSource) => void): Promise<void> {
+  private async downloadBlob(repo: Repository, desc: Descriptor, out: ProgressSink, provide: (s: LayerSource) => void): Promise<{ stored: Promise<void> }> {
     const id = shortId(desc.digest);
     if (await this.svc.content.has(desc.digest)) {
       provide(this.storedInput(desc.digest, out, desc.size));
       await out(statusMessage(id, 'Download complete'));
-      return;
+      return { stored: Promise.resolve() };
     }
     const ingest = await this.svc.content.ingest({ digest: desc.digest, size: desc.size });
     let remote;
@@ -420,21 +424,25 @@ export class Distribution {
         onConsumed: throttled(out, id, 'Extracting', desc.size),
       },
     );
-    let stored: boolean;
+    let accepted: boolean;
     try {
       provide(input);
-      stored = await input.stored;
+      accepted = await input.stored;
     } catch (err) {
       await ingest.abort();
       throw err;
     }
-    if (!stored) {
+    if (!accepted) {
       await ingest.abort();
-      return;
+      return { stored: Promise.resolve() };
     }
-    await persisted;
-    await out(statusMessage(id, 'Verifying Checksum'));
-    await out(statusMessage(id, 'Download complete'));
+    const stored = (async () => {
+      await persisted;
+      await out(statusMessage(id, 'Verifying Checksum'));
+      await out(statusMessage(id, 'Download complete'));
+    })();
+    stored.catch(() => undefined);
+    return { stored };
   }
 
   // --- push ------------------------------------------------------------------------------
