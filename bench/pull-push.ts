@@ -117,8 +117,14 @@ interface Sample {
   registryCpu: number;
 }
 
-/** Runs the docker CLI, timing it and the CPU the daemon (and a registry) used meanwhile. */
+/**
+ * Runs the docker CLI, timing it and the CPU the daemon (and a registry)
+ * used meanwhile. Dirty pages are written back first (sync), so that an
+ * operation does not pay for the writeback of the one before (the previous
+ * load's 400 MB made the next pull's fsyncs wait).
+ */
 async function docker(engine: BenchEngine, args: string[], registry?: TestRegistry): Promise<Sample> {
+  await runProcess('sync', []);
   const pid = engine.pid();
   const regPid = registry ? registryPid(registry) : undefined;
   const cpu0 = cpuSeconds(pid);
