@@ -1,14 +1,20 @@
 // An unpack worker: runs applyLayer() (decompression, diffID hashing, tar
 // parsing, file writes, tar-split) for the layer store off the main thread,
-// several jobs at once. Protocol in unpack-protocol.ts.
+// several jobs at once; and gzips layers to push. Protocol in
+// unpack-protocol.ts.
 //
-// A job's compressed bytes come from the main thread's shared slots, or
-// from the worker's own download of the blob. Either way they are used where
-// they lie: a teeing job hashes them and writes them to the content store's
-// file as they arrive, and the decompressor reads them in place; a slot goes
-// back (a download reads on) once the decompressor is done with them. Only a
-// plain (uncompressed) tar from the slots is copied out, because the tar
-// reader keeps slices of what it reads while the files are being written.
+// A job's bytes come from the main thread's shared slots, from the worker's
+// own download of the blob, or from a stored blob's file; downloads and
+// files are read into slots the worker owns (nothing allocated per read).
+// Wherever they lie, they are used in place: a teeing job hashes them and
+// writes them to the content store's file as they arrive, the decompressor
+// (zlib's synchronous entry point) inflates them into two reused buffers,
+// and a slot goes back once the decompressor is done with it (a plain tar's
+// once the tar reader asks for the next). Everything downstream keeps
+// nothing past the next read (applyLayer with syncWrites writes each file's
+// data as it comes), so the worker makes almost no garbage: buffers per read
+// and per inflated chunk, held for asynchronous writes, had its small heap
+// collected every ~100 ms.
 import { createHash, type Hash } from 'node:crypto';
 import { close, open, read, writeSync } from 'node:fs';
 import http from 'node:http';

@@ -1,11 +1,16 @@
-// Unpacks layers on worker threads (unpack-worker.ts): decompressing,
-// hashing, parsing and writing a layer costs about a core-second per 200 MB,
-// which on the main thread also stalled the downloads feeding it and every
-// API request meanwhile, and whose buffers kept its garbage collector busy.
-// The main thread only copies the compressed bytes into shared slots. A
-// TeedLayerInput (a download on its way to the content store as well) is
-// teed by the worker: it writes and hashes the bytes it reads anyway, and
-// the blob is judged (its digest) before the unpack may succeed.
+// Unpacks layers (and gzips layers to push) on worker threads
+// (unpack-worker.ts): decompressing, hashing, parsing and writing a layer
+// on the main thread stalled every API request meanwhile, and its buffers
+// kept the main heap's garbage collector busy. What the main thread does
+// per layer depends on the input (layer-input.ts):
+//  - a TeedLayerInput with a remote (a pull): nothing per byte; the worker
+//    downloads the blob itself, writes and hashes it for the content store
+//    as it inflates it, and the blob's digest is judged before the unpack
+//    may succeed;
+//  - a StoredLayerInput (a blob in the content store): nothing per byte;
+//    the worker reads the file;
+//  - any other iterable (a layer store's tar, a test): its bytes are copied
+//    into shared slots the worker reads in place.
 //
 // BERTH_UNPACK_WORKERS=0 unpacks on the main thread instead (for debugging);
 // otherwise there is one worker per core (at most 4: a download's whole
