@@ -7,10 +7,15 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { startRegistry, buildTestImage, haveRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { RegistryService, HttpTransport } from '../../../src/registry/index.js';
 import { parseDockerRef } from '../../../src/image/reference.js';
+import { TeedLayerInput } from '../../../src/storage/layer-input.js';
+import { unpackLayer } from '../../../src/storage/unpacker.js';
 
 interface Seen {
   method: string;
@@ -215,6 +220,24 @@ describe('TLS and mirrors with docker-registry', { skip: !haveRegistry && 'docke
     await repo.putManifest('1', img.manifest.bytes, img.manifest.mediaType);
     assert.equal(repo.endpoint?.url.protocol, 'https:');
     assert.equal((await (await svc.repository(ref)).getManifest('1')).digest, img.manifest.digest);
+    // An unpack worker's own download of a layer: the same endpoint and TLS settings.
+    const layer = img.layers[0]!;
+    const remote = await (await svc.repository(ref)).remoteBlob(layer.digest);
+    assert.equal(remote.request.tls?.insecureSkipVerify, true);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-tls-unpack-'));
+    try {
+      const fd = openSync(path.join(dir, 'blob'), 'w');
+      let told: { digest: string; size: number } | undefined;
+      const never: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: async () => assert.fail('the worker downloads') }) };
+      const input = new TeedLayerInput(never, { fd, accept: async (b) => void (told = b) }, { remote });
+      await fs.mkdir(path.join(dir, 'root'));
+      const result = await unpackLayer(input, path.join(dir, 'root'), { whiteouts: 'overlay' }).finally(() => closeSync(fd));
+      const config = JSON.parse(img.config.bytes.toString('utf8')) as { rootfs: { diff_ids: string[] } };
+      assert.equal(result.diffId, config.rootfs.diff_ids[0]);
+      assert.deepEqual(told, { digest: layer.digest, size: layer.size });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('certificate checks: a CA from certs.d is trusted, an unknown one is refused in Go words', async () => {
