@@ -86,7 +86,7 @@ export function defaultConfig(): DaemonConfig {
     group: 'berth',
     iptables: true,
     maxConcurrentDownloads: 3,
-    maxConcurrentUploads: 3,
+    maxConcurrentUploads: 5,
     logDriver: 'json-file',
     logOpts: {},
     dns: [],
