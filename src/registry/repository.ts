@@ -474,15 +474,21 @@ export class Repository {
     return { size: size !== undefined ? Number(size) : undefined };
   }
 
-  /** GET a blob as a stream whose bytes are checked against the digest as they flow. */
-  async openBlob(digest: string, opts: OpenBlobOptions = {}): Promise<BlobStream> {
+  /** GET a blob: the response of a 200 or 206; a 404 is docker's 'unknown blob', other statuses the registry's error. */
+  private async getBlob(digest: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
     validateDigest(digest);
-    const res = await this.request({ method: 'GET', url: `blobs/${digest}`, signal: opts.signal });
+    const res = await this.request({ method: 'GET', url: `blobs/${digest}`, signal });
     if (res.status === 404) {
       await discard(res);
       throw new RegistryError('not-found', 'unknown blob', { httpStatus: 404 });
     }
     if (res.status !== 200 && res.status !== 206) throw await this.failure(res);
+    return res;
+  }
+
+  /** GET a blob as a stream whose bytes are checked against the digest as they flow. */
+  async openBlob(digest: string, opts: OpenBlobOptions = {}): Promise<BlobStream> {
+    const res = await this.getBlob(digest, opts.signal);
     const lengthHeader = header(res, 'content-length');
     const size = lengthHeader !== undefined ? Number(lengthHeader) : undefined;
     const total = size ?? opts.size;
@@ -519,13 +525,7 @@ export class Repository {
    * caller must call check() with their digest before trusting them.
    */
   async openBlobUnverified(digest: string, opts: Omit<OpenBlobOptions, 'onProgress'> = {}): Promise<UnverifiedBlob> {
-    validateDigest(digest);
-    const res = await this.request({ method: 'GET', url: `blobs/${digest}`, signal: opts.signal });
-    if (res.status === 404) {
-      await discard(res);
-      throw new RegistryError('not-found', 'unknown blob', { httpStatus: 404 });
-    }
-    if (res.status !== 200 && res.status !== 206) throw await this.failure(res);
+    const res = await this.getBlob(digest, opts.signal);
     const lengthHeader = header(res, 'content-length');
     const url = res.url;
     const stream = res.body;

@@ -139,6 +139,26 @@ function serialize(err: unknown): SerializedError {
 }
 
 /** Bytes handed to the job, and how to give them back (a slot to the main thread, room to a download). */
+/**
+ * One inflate call: the queue's head piece (from z.offset) into out[produced..]. A piece used up is
+ * released and leaves the queue. Returns the input it was given and what the call left of input and
+ * output space; `check` throws when the call failed (zlib reports on the decoder).
+ */
+function inflateHead(z: SyncInflate, piece: Piece, out: Buffer, produced: number, check: () => void): { inLength: number; availIn: number; availOut: number } {
+  const inLength = piece.bytes.length - z.offset;
+  z.handle.writeSync(z.flushFlag, piece.bytes, z.offset, inLength, out, produced, out.length - produced);
+  check();
+  const availOut = z.state[0]!;
+  const availIn = z.state[1]!;
+  z.offset += inLength - availIn;
+  if (availIn === 0) {
+    z.queue.shift();
+    z.offset = 0;
+    piece.release();
+  }
+  return { inLength, availIn, availOut };
+}
+
 interface Piece {
   bytes: Uint8Array;
   release: () => void;
@@ -450,18 +470,9 @@ class JobInput {
             }
             continue;
           }
-          const inLength = piece.bytes.length - z.offset;
-          z.handle.writeSync(z.flushFlag, piece.bytes, z.offset, inLength, out, produced, out.length - produced);
-          check();
-          const availOut = z.state[0]!;
-          const availIn = z.state[1]!;
+          const { availIn, availOut } = inflateHead(z, piece, out, produced, check);
           produced = out.length - availOut;
-          z.offset += inLength - availIn;
-          if (availIn === 0) {
-            z.queue.shift();
-            z.offset = 0;
-            piece.release();
-          } else if (availOut > 0) {
+          if (availIn > 0 && availOut > 0) {
             // The stream ended before its input (zeros padding the last member): the rest is not inflated.
             z.done = true;
             for (const p of z.queue.splice(0)) p.release();
@@ -551,18 +562,8 @@ class JobInput {
               continue;
             }
             const before = produced;
-            const inLength = piece.bytes.length - z.offset;
-            z.handle.writeSync(z.flushFlag, piece.bytes, z.offset, inLength, out, produced, out.length - produced);
-            check();
-            const availOut = z.state[0]!;
-            const availIn = z.state[1]!;
+            const { inLength, availIn, availOut } = inflateHead(z, piece, out, produced, check);
             produced = out.length - availOut;
-            z.offset += inLength - availIn;
-            if (availIn === 0) {
-              z.queue.shift();
-              z.offset = 0;
-              piece.release();
-            }
             // Input left with room for output, or nothing taken at all: the deflate stream has ended.
             if ((availIn > 0 && availOut > 0) || (availIn === inLength && produced === before)) {
               memberEnd = true;
