@@ -13,28 +13,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from '../common/errors.js';
+import { cleanPath } from '../common/go-path.js';
 
 // ---------------------------------------------------------------------------
 // Go's path helpers (slash-separated, as on Linux)
-
-/** Go's filepath.Clean for '/'-separated paths. */
-export function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join('/');
-  if (rooted) return '/' + joined;
-  return joined === '' ? '.' : joined;
-}
 
 /** Go's filepath.Dir. */
 function dirName(p: string): string {

@@ -6,9 +6,9 @@
 // Behaviour and messages from moby volume/mounts/linux_parser.go,
 // parser.go, validate.go, volume_copy.go and mounts.go (read, not
 // translated); the expectations are in test/unit/volume/parser.test.ts.
-import path from 'node:path';
 import { invalidParameter, type EngineError } from '../common/errors.js';
 import type { Mount, MountPropagation } from '../runtime/mount-contract.js';
+import { cleanPath } from '../common/go-path.js';
 
 /** A mount point as dockerd's parser returns it (moby volume/mounts MountPoint). */
 export interface ParsedMountPoint {
@@ -43,13 +43,6 @@ const VALID_TMPFS_OPTIONS = new Set(['exec', 'noexec']);
 
 function isPropagation(o: string): o is MountPropagation {
   return (PROPAGATION_MODES as readonly string[]).includes(o);
-}
-
-/** Go's path.Clean for slash paths. */
-export function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const n = path.posix.normalize(p);
-  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
 }
 
 export function errInvalidSpec(spec: string): EngineError {

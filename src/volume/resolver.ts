@@ -22,9 +22,9 @@ import type {
   MountRequest,
   MountResolver,
 } from '../runtime/mount-contract.js';
+import { cleanPath } from '../common/go-path.js';
 import {
   bindNeedsSlavePropagation,
-  cleanPath,
   errDuplicateMountPoint,
   parseBind,
   modeIsReadWrite,

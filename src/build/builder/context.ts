@@ -17,7 +17,8 @@ import { Readable } from 'node:stream';
 import { invalidParameter } from '../../common/errors.js';
 import { decompressed, detectCompression } from '../../storage/compression.js';
 import { BLOCK_SIZE, buildHeader, decodeHeaderBlock, parsePaxRecords, TarFormatError, type TarEntryType, type TarHeader } from '../../storage/tar/header.js';
-import { cleanPath, PatternMatcher, parseIgnoreFile } from '../dockerignore.js';
+import { PatternMatcher, parseIgnoreFile } from '../dockerignore.js';
+import { cleanPath } from '../../common/go-path.js';
 
 export type SourceType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 

@@ -10,7 +10,8 @@ import { decompressed } from '../../storage/compression.js';
 import { TarReader } from '../../storage/tar/reader.js';
 import { emptyHeader, type TarHeader } from '../../storage/tar/header.js';
 import type { TarMember } from '../../storage/tar/writer.js';
-import { cleanPath, PatternMatcher } from '../dockerignore.js';
+import { PatternMatcher } from '../dockerignore.js';
+import { cleanPath } from '../../common/go-path.js';
 import { nodeData, type SourceNode, type SourceType } from './context.js';
 
 /** What COPY reads from: the build context, or another stage's (or image's) root filesystem. */

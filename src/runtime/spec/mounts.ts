@@ -5,10 +5,10 @@
 // under /dev, --read-only marks the remaining defaults read-only, privileged
 // makes /sys and the cgroup mount writable.
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { invalidParameter } from '../../common/errors.js';
 import type { BindMountSpec, ContainerMount, Mount, TmpfsMountSpec } from '../mount-contract.js';
 import type { OciMount } from './types.js';
+import { cleanPath } from '../../common/go-path.js';
 
 /** The mounts every container gets, in dockerd's order. /dev/shm gets its size later. */
 export function defaultMounts(): OciMount[] {
@@ -161,12 +161,6 @@ export function hostConfigTmpfs(tmpfs: Record<string, string> | null | undefined
     if (m.Type === 'tmpfs' && m.Target) out.push({ type: 'tmpfs', destination: m.Target, options: tmpfsOptionsFromMount(m) });
   }
   return out;
-}
-
-/** filepath.Clean for container paths. */
-export function cleanPath(p: string): string {
-  const n = path.posix.normalize(p);
-  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
 }
 
 function depth(dest: string): number {

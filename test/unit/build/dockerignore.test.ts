@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { cleanPath } from '../../../src/common/go-path.js';
 import {
   BadPatternError,
   PatternMatcher,
-  cleanPath,
   keepBuildFiles,
   matches,
   matchesOrParentMatches,

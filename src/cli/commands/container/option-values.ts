@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 
 import { FlagValueError, goQuote, parseRamInBytes, readCsvRecord } from '../../flags.js';
+import { cleanPath } from '../../../common/go-path.js';
 
 // ---------------------------------------------------------------------------
 // Addresses.
@@ -287,25 +288,6 @@ function isDeviceMode(mode: string): boolean {
     seen.add(ch);
   }
   return true;
-}
-
-/** path.Clean for slash-separated paths. */
-export function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join('/');
-  if (rooted) return `/${joined}`;
-  return joined === '' ? '.' : joined;
 }
 
 /** validateLinuxPath then parseLinuxDevice: `host[:container][:mode]`. Errors are parse errors (plain Error). */
