@@ -38,24 +38,10 @@ import {
   withTag,
   isValidTag,
 } from './reference.js';
-import { chainIdsOf, type Descriptor, type ImageConfig } from './types.js';
+import { chainIdsOf, type ContainerImageUse, type ContainerUsageSource, type Descriptor, type ImageConfig } from './types.js';
 import type { ContainerConfig } from '../common/container-config.js';
 import { buildBusyboxImage, DEFAULT_BUSYBOX_PATH } from './busybox.js';
 import { mediaTypes } from './types.js';
-
-/** One container's use of an image, as the runtime reports it. */
-export interface ContainerImageUse {
-  containerId: string;
-  imageId: string;
-  running: boolean;
-}
-
-/** Supplied by the container runtime so rmi/prune know which images are in use. */
-export interface ContainerUsageSource {
-  imageUsers(): ContainerImageUse[];
-  /** Let go of layers held ahead of use (spare writable layers) before an image is deleted, so its layers go now. */
-  releaseSpares?(): Promise<void>;
-}
 
 /** Image events (pull, push, tag, untag, delete, import, load, save), for /events. */
 export type ImageEventSink = (action: string, id: string, attributes: Record<string, string>) => void;
@@ -578,7 +564,7 @@ export class ImageService {
       this.emit('untag', id, { name: familiarString(r) });
     }
     // A spare writable layer on this image would keep its layers: dockerd lists them as Deleted.
-    await this.containers.releaseSpares?.().catch(() => undefined);
+    if (img.record.chainId) await this.containers.releaseSpares?.(img.record.chainId).catch(() => undefined);
     const removed = await this.store.delete(id);
     this.emit('delete', id, {});
     records.push({ Deleted: id });

@@ -148,3 +148,17 @@ export function chainIdsOf(diffIds: readonly string[]): string[] {
   }
   return out;
 }
+
+/** One container's use of an image, as the runtime reports it. */
+export interface ContainerImageUse {
+  containerId: string;
+  imageId: string;
+  running: boolean;
+}
+
+/** Supplied by the container runtime so rmi/prune know which images are in use. */
+export interface ContainerUsageSource {
+  imageUsers(): ContainerImageUse[];
+  /** Let go of what the runtime holds ahead of use on an image's top layer (spare writable layers), so rmi deletes its layers now. */
+  releaseSpares?(chainId: string): Promise<void>;
+}

@@ -4,7 +4,7 @@
 // fakes. The network and mount interfaces that other engineers implement are
 // in network-contract.ts and mount-contract.ts.
 import type { Readable } from 'node:stream';
-import type { ImageConfig } from '../image/types.js';
+import type { ContainerUsageSource, ImageConfig } from '../image/types.js';
 import type { ContainerRootfs } from './mount-contract.js';
 
 /** An image as the runtime needs it at create. */
@@ -27,22 +27,12 @@ export interface CommitRequest {
   tags?: string[];
 }
 
-export interface ContainerImageUse {
-  containerId: string;
-  imageId: string;
-  running: boolean;
-}
-
 export interface ImageProvider {
   /** Resolve a reference or ID; throws not-found "No such image: x:latest". */
   resolveForContainer(refOrId: string): ImageForContainer;
   commit(input: CommitRequest): Promise<{ id: string }>;
   /** The runtime tells the image service which images containers use (rmi, prune, ps ancestor). */
-  setContainerUsage(source: {
-    imageUsers(): ContainerImageUse[];
-    /** Called before an image's layers are released: drop what the runtime holds on them ahead of use (spare writable layers). */
-    releaseSpares?(): Promise<void>;
-  }): void;
+  setContainerUsage(source: ContainerUsageSource): void;
 }
 
 export interface FileChange {

@@ -72,10 +72,6 @@ export class RwLayerPool {
     for (const id of list) await this.layers.removeRW(id).catch(() => undefined);
   }
 
-  async dropAll(): Promise<void> {
-    for (const chain of [...this.spares.keys()]) await this.drop(chain);
-  }
-
   /** IDs of the spares (not containers). */
   ids(): string[] {
     return [...this.spares.values()].flat();

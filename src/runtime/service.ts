@@ -237,11 +237,6 @@ export class ContainerService {
     this.dirs = new ContainerDirs(path.join(s.dataRoot, 'containers'));
     this.exits = new ExitWatcher(path.join(s.execRoot, 'exits'), deps.logger);
     this.rwPool = new RwLayerPool(deps.layers, deps.logger);
-    // An image removed: its spare layers would keep its layers on disk.
-    const bus = deps.events as Partial<{ subscribe(l: (ev: { Type: string; Action: string }) => void): unknown }>;
-    bus.subscribe?.((ev) => {
-      if (ev.Type === 'image' && ev.Action === 'delete') void this.rwPool.dropAll();
-    });
   }
 
   private get settings(): RuntimeSettings {
@@ -300,7 +295,7 @@ export class ContainerService {
     await this.exits.start();
     this.deps.images.setContainerUsage({
       imageUsers: () => this.containers.all().map((c) => ({ containerId: c.id, imageId: c.rec.Image, running: c.rec.State.Running })),
-      releaseSpares: () => this.rwPool.dropAll(),
+      releaseSpares: (chainId) => this.rwPool.drop(chainId),
     });
 
     const { records, incomplete } = await this.dirs.loadAll();
