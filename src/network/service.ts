@@ -813,12 +813,14 @@ export class NetworkService implements DnsDirectory, NetworkAttacher {
     }
   }
 
-  private networksOf(req: NetworkRequest): Array<{ st: NetState; cfg: EndpointSettings }> {
-    const primaryRef = req.networkMode === '' || req.networkMode === 'default' ? 'bridge' : req.networkMode;
-    const primary = this.find(primaryRef);
-    const out = [{ st: primary, cfg: {} as EndpointSettings }];
+  /** The networks a request joins, with their endpoint settings; `skipMissing` leaves out names that do not exist instead of throwing. */
+  private networksOf(req: NetworkRequest, opts: { skipMissing?: boolean } = {}): Array<{ st: NetState; cfg: EndpointSettings }> {
+    const lookup = (ref: string): NetState | undefined => (opts.skipMissing ? this.tryFind(ref) : this.find(ref));
+    const primary = lookup(req.networkMode === '' || req.networkMode === 'default' ? 'bridge' : req.networkMode);
+    const out = primary ? [{ st: primary, cfg: {} as EndpointSettings }] : [];
     for (const [key, cfg] of Object.entries(req.endpoints ?? {})) {
-      const st = key === 'default' ? this.find('bridge') : this.find(key);
+      const st = lookup(key === 'default' ? 'bridge' : key);
+      if (!st) continue;
       const existing = out.find((o) => o.st === st);
       if (existing) existing.cfg = cfg ?? {};
       else {
@@ -836,18 +838,7 @@ export class NetworkService implements DnsDirectory, NetworkAttacher {
    * `docker run` try to pull the image).
    */
   async validate(req: NetworkRequest): Promise<void> {
-    let pairs: Array<{ st: NetState; cfg: EndpointSettings }>;
-    try {
-      pairs = this.networksOf(req);
-    } catch (err) {
-      if (!isEngineError(err, 'not-found')) throw err;
-      pairs = [];
-      for (const [key, cfg] of Object.entries(req.endpoints ?? {})) {
-        const st = this.tryFind(key === 'default' ? 'bridge' : key);
-        if (st) pairs.push({ st, cfg: cfg ?? {} });
-      }
-    }
-    for (const { st, cfg } of pairs) this.checkEndpointConfig(st, cfg);
+    for (const { st, cfg } of this.networksOf(req, { skipMissing: true })) this.checkEndpointConfig(st, cfg);
   }
 
   private checkEndpointConfig(st: NetState, cfg: EndpointSettings): void {
