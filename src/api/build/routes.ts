@@ -4,7 +4,7 @@ import type { Handler, Method, RouteGroup } from '../http/router.js';
 import type { RequestContext, StreamWriter } from '../http/context.js';
 import { errorMessage, invalidParameter } from '../../common/errors.js';
 import type { JsonMessage } from '../../image/progress.js';
-import { BuildError, defaultBuildRequest, type Builder, type BuildRequest } from '../../build/builder/builder.js';
+import { BuildError, defaultBuildRequest, type Builder, type BuildRequest, type RunHostConfig } from '../../build/builder/builder.js';
 
 function parseJsonQuery<T>(ctx: RequestContext, name: string, check: (v: unknown) => v is T): T | undefined {
   const raw = ctx.queryString(name);
@@ -22,6 +22,9 @@ function parseJsonQuery<T>(ctx: RequestContext, name: string, check: (v: unknown
 const isStringMap = (v: unknown): v is Record<string, string | null> =>
   !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x === 'string');
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isUlimitList = (v: unknown): v is Array<{ Name: string; Soft: number; Hard: number }> =>
+  Array.isArray(v) &&
+  v.every((u) => !!u && typeof u === 'object' && typeof (u as { Name?: unknown }).Name === 'string' && typeof (u as { Soft?: unknown }).Soft === 'number' && typeof (u as { Hard?: unknown }).Hard === 'number');
 
 /** The query of POST /build as dockerd reads it (api/server/router/build/build_routes.go). */
 export function buildRequestFromQuery(ctx: RequestContext): BuildRequest {
@@ -42,6 +45,32 @@ export function buildRequestFromQuery(ctx: RequestContext): BuildRequest {
   req.platform = ctx.queryString('platform') ?? '';
   req.quiet = ctx.queryBool('q');
   req.cacheFrom = parseJsonQuery(ctx, 'cachefrom', isStringList) ?? [];
+  // The RUN containers' resources and security options, as dockerd's legacy builder gives them.
+  const run: RunHostConfig = {};
+  const int = (key: keyof RunHostConfig, name: string): void => {
+    const v = ctx.queryInt(name, 0) ?? 0;
+    if (v !== 0) (run as Record<string, unknown>)[key] = v;
+  };
+  const str = (key: keyof RunHostConfig, name: string): void => {
+    const v = ctx.queryString(name) ?? '';
+    if (v !== '') (run as Record<string, unknown>)[key] = v;
+  };
+  int('Memory', 'memory');
+  int('MemorySwap', 'memswap');
+  int('CpuShares', 'cpushares');
+  int('CpuPeriod', 'cpuperiod');
+  int('CpuQuota', 'cpuquota');
+  str('CpusetCpus', 'cpusetcpus');
+  str('CpusetMems', 'cpusetmems');
+  str('CgroupParent', 'cgroupparent');
+  const ulimits = parseJsonQuery(ctx, 'ulimits', isUlimitList);
+  if (ulimits?.length) run.Ulimits = ulimits;
+  const securityOpt = ctx.query.getAll('securityopt').filter((o) => o !== '');
+  if (securityOpt.length) run.SecurityOpt = securityOpt;
+  req.runHostConfig = run;
+  if (ctx.queryBool('squash')) throw invalidParameter('squash is not supported by this daemon');
+  const isolation = ctx.queryString('isolation') ?? '';
+  if (isolation !== '' && isolation.toLowerCase() !== 'default') throw invalidParameter(`Unsupported isolation: "${isolation}"`);
   return req;
 }
 

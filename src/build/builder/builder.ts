@@ -93,6 +93,22 @@ export interface BuildRequest {
   platform: string;
   quiet: boolean;
   cacheFrom: string[];
+  /** HostConfig of every RUN container: docker build's --memory, --cpu-*, --cgroup-parent, --ulimit, --security-opt. */
+  runHostConfig: RunHostConfig;
+}
+
+/** What of a RUN container's HostConfig a build sets (moby's legacy builder: the build's resources and security options). */
+export interface RunHostConfig {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  CgroupParent?: string;
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+  SecurityOpt?: string[];
 }
 
 export function defaultBuildRequest(): BuildRequest {
@@ -112,6 +128,7 @@ export function defaultBuildRequest(): BuildRequest {
     platform: '',
     quiet: false,
     cacheFrom: [],
+    runHostConfig: {},
   };
 }
 
@@ -894,6 +911,7 @@ class BuildRun {
       Labels: {},
       Healthcheck: { Test: ['NONE'] },
       HostConfig: {
+        ...this.req.runHostConfig,
         NetworkMode: networkMode,
         ...(this.req.shmSize ? { ShmSize: this.req.shmSize } : {}),
         ...(this.req.extraHosts.length ? { ExtraHosts: this.req.extraHosts } : {}),

@@ -158,6 +158,20 @@ test('a failing RUN: docker\'s message, the command\'s exit code (the CLI exits 
   assert.equal(ps.stdout, '');
 });
 
+test('RUN containers get the build\'s --memory, --cpu-shares and --ulimit (dockerd\'s legacy builder); --isolation other than default is refused', { skip }, async () => {
+  const dir = path.join(work, 'resources');
+  await writeTree(dir, {
+    Dockerfile:
+      'FROM busybox\nRUN echo mem=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max) nofile=$(ulimit -n)\n',
+  });
+  const res = await build(['--no-cache', '--memory', '64m', '--cpu-shares', '512', '--ulimit', 'nofile=512:1024'], dir);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /\nmem=67108864 nofile=512\n/);
+  const isolated = await build(['--isolation', 'hyperv'], dir);
+  assert.equal(isolated.code, 1);
+  assert.match(isolated.stderr, /Error response from daemon: Unsupported isolation: "hyperv"/);
+});
+
 test('a parse error and a missing COPY source: docker\'s messages', { skip }, async () => {
   const dir = path.join(work, 'parse');
   await writeTree(dir, { Dockerfile: 'FROM busybox\nFOO bar\n', 'Dockerfile.copy': 'FROM busybox\nCOPY nothere /x\n' });
